@@ -1,0 +1,37 @@
+"""Backend-agnostic planning and signal layout for nengo operator graphs.
+
+Imports only nengo and numpy.
+"""
+
+from .layout import (
+    BaseArray,
+    SignalLayout,
+    base_size,
+    base_values,
+    make_layout,
+    sparse_entries,
+    view_positions,
+)
+from .merge_policy import MergePolicy
+from .plan import Plan, build_plan, is_contiguous
+from .planners import PLANNERS, get_planner, greedy_planner, noop_planner
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BaseArray",
+    "MergePolicy",
+    "PLANNERS",
+    "Plan",
+    "SignalLayout",
+    "base_size",
+    "base_values",
+    "build_plan",
+    "get_planner",
+    "greedy_planner",
+    "is_contiguous",
+    "make_layout",
+    "noop_planner",
+    "sparse_entries",
+    "view_positions",
+]

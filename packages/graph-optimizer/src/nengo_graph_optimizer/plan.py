@@ -1,0 +1,72 @@
+"""The Plan: ordered operator groups plus the signal layout they run on."""
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+from nengo.builder.operator import Operator
+from nengo.builder.signal import Signal
+
+from .layout import SignalLayout, make_layout
+from .merge_policy import MergePolicy
+from .planners import get_planner
+
+
+def is_contiguous(indices: np.ndarray) -> bool:
+    """Whether flat indices form one ascending run (so a slice can read them)."""
+    flat = np.asarray(indices).ravel()
+    return flat.size == 0 or bool(np.all(np.diff(flat) == 1))
+
+
+@dataclass(frozen=True, eq=False)
+class Plan:
+    """An immutable execution plan: run ``groups`` in order, on signals placed by ``layout``."""
+
+    groups: tuple  # tuple[tuple[Operator, ...], ...]
+    layout: SignalLayout
+
+    @property
+    def operators(self) -> list:
+        return [op for group in self.groups for op in group]
+
+    def read_blocks(self):
+        """Yield, per group and read position, the combined index block and whether it is one
+        array. Backends can read a block with one slice when it is contiguous in one array."""
+        for group in self.groups:
+            n_reads = min(len(op.reads) for op in group)
+            for pos in range(n_reads):
+                located = [self.layout.locate(op.reads[pos]) for op in group]
+                same_array = len({id(arr) for arr, _ in located}) == 1
+                indices = np.concatenate([idx.ravel() for _, idx in located])
+                yield same_array and is_contiguous(indices)
+
+    def summary(self) -> str:
+        types = Counter(type(group[0]).__name__ for group in self.groups)
+        reads = list(self.read_blocks())
+        n_contiguous = sum(reads)
+        lines = [
+            f"{len(self.operators)} operators in {len(self.groups)} groups, "
+            f"{len(self.layout.arrays)} base arrays",
+            f"reads: {n_contiguous} contiguous, {len(reads) - n_contiguous} gathered",
+        ]
+        lines += [f"  {name}: {n} groups" for name, n in sorted(types.items())]
+        return "\n".join(lines)
+
+
+def build_plan(
+    operators: Sequence[Operator],
+    policy: MergePolicy,
+    planner="greedy",
+    signal_class: Callable[[Signal], object] = lambda base: base.dtype.kind,
+    is_written: Callable[[Signal], bool] = lambda base: False,
+    extra_signals: Iterable[Signal] = (),
+) -> Plan:
+    """Plan ``operators`` and lay out their signals.
+
+    ``extra_signals`` are signals that no operator touches but the backend must store (for example
+    probed signals that nothing writes).
+    """
+    groups = get_planner(planner)(list(operators), policy)
+    layout = make_layout(groups, extra_signals, signal_class, is_written)
+    return Plan(tuple(tuple(g) for g in groups), layout)

@@ -1,0 +1,73 @@
+"""Probe data: what runs returned, in nengo's shapes, with ``sample_every`` applied."""
+
+from collections.abc import Mapping
+
+import numpy as np
+import nengo
+
+
+class ProbeRecorder:
+    """Collects probe outputs run by run.
+
+    Shapes: ``(n_samples, *signal.shape)`` when the simulator has no minibatch (as nengo), and
+    ``(minibatch_size, n_samples, *signal.shape)`` otherwise.
+    """
+
+    def __init__(self, probes, model, dt: float, minibatch_size):
+        self.probes = list(probes)
+        self.signals = [model.sig[p]["in"] for p in self.probes]
+        self.dt = dt
+        self.minibatch_size = minibatch_size
+        self.chunks = {p: [] for p in self.probes}
+        self._cache = {}
+
+    def clear(self):
+        for chunks in self.chunks.values():
+            chunks.clear()
+        self._cache.clear()
+
+    def append(self, outputs, start_step: int) -> None:
+        """Add one run's outputs, each ``(n_steps, size, minibatch)``."""
+        for probe, sig, values in zip(self.probes, self.signals, outputs):
+            steps = np.arange(start_step + 1, start_step + len(values) + 1)
+            if probe.sample_every is not None:
+                period = probe.sample_every / self.dt
+                values = values[steps % period < 1]
+            values = np.moveaxis(values, -1, 0).reshape((values.shape[-1], len(values)) + sig.shape)
+            self.chunks[probe].append(values[0] if self.minibatch_size is None else values)
+            self._cache.pop(probe, None)
+
+    def __getitem__(self, probe) -> np.ndarray:
+        if probe not in self._cache:
+            chunks = self.chunks[probe]
+            if chunks:
+                data = np.concatenate(chunks, axis=0 if self.minibatch_size is None else 1)
+            else:
+                sig = self.signals[self.probes.index(probe)]
+                shape = (0,) + sig.shape
+                data = np.zeros(shape if self.minibatch_size is None else (self.minibatch_size,) + shape)
+            data.setflags(write=False)
+            self._cache[probe] = data
+        return self._cache[probe]
+
+
+class SimulationData(Mapping):
+    """``sim.data``: probe data for Probes, built parameters (``model.params``) for the rest."""
+
+    def __init__(self, recorder: ProbeRecorder, params: dict):
+        self.recorder = recorder
+        self.params = params
+
+    def __getitem__(self, key):
+        if isinstance(key, nengo.Probe) and key in self.recorder.chunks:
+            return self.recorder[key]
+        return self.params[key]
+
+    def __iter__(self):
+        return iter(self.params)
+
+    def __len__(self):
+        return len(self.params)
+
+    def reset(self):
+        self.recorder._cache.clear()

@@ -1,0 +1,42 @@
+"""``configure_settings``: nengo-tf options stored on a network's config."""
+
+import nengo
+from nengo.exceptions import ConfigError, NetworkContextError, ValidationError
+from nengo.params import Parameter
+
+SETTINGS = {
+    "planner": "greedy",  # name of a nengo_graph_optimizer planner, or a planner function
+}
+
+
+def configure_settings(**settings):
+    """Set nengo-tf options on the network whose ``with`` block is open.
+
+    Must be called inside ``with network:``; the options apply when that network is simulated.
+    ``planner``: ``"greedy"`` (default) or ``"noop"``, or a planner function.
+    """
+    if not nengo.Network.context:
+        raise NetworkContextError("configure_settings must be called within a Network context")
+    config = nengo.Network.context[-1].config
+    for name, value in settings.items():
+        if name not in SETTINGS:
+            raise ValidationError(
+                f"Unknown nengo-tf setting {name!r}; known settings: {sorted(SETTINGS)}",
+                attr=name,
+            )
+        if nengo.Network not in config.params:
+            config.configures(nengo.Network)
+        params = config[nengo.Network]
+        if not hasattr(params, name):
+            params.set_param(name, Parameter(name, SETTINGS[name]))
+        setattr(params, name, value)
+
+
+def get_setting(network, name: str):
+    """The value of setting ``name`` for ``network`` (its default if never configured)."""
+    if network is not None:
+        try:
+            return getattr(network.config[nengo.Network], name)
+        except (AttributeError, KeyError, ConfigError):
+            pass
+    return SETTINGS[name]

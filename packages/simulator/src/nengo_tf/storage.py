@@ -1,0 +1,67 @@
+"""Which signals are stored how, and the tf.Variables that hold them between runs."""
+
+import numpy as np
+import tensorflow as tf
+from nengo_tf_builders import ArraySpec
+
+
+class SignalClasses:
+    """The storage class of every base signal: ``(dtype name, minibatched)``.
+
+    Float signals take the simulator's dtype, except simulation time, which stays float64 so that
+    functions of time see exactly the times nengo gives them. A signal is minibatched when some
+    operator writes it: everything else is a constant that all minibatch elements share.
+    """
+
+    def __init__(self, operators, float_dtype: tf.DType, time_signal=None):
+        self.float_dtype = float_dtype
+        self.time_base = None if time_signal is None else time_signal.base
+        self.written = {
+            sig.base for op in operators for sig in op.sets + op.incs + op.updates
+        }
+
+    def is_written(self, base) -> bool:
+        return base in self.written
+
+    def __call__(self, base) -> tuple:
+        dtype = np.dtype(base.dtype)
+        if dtype.kind == "f":
+            name = "float64" if base is self.time_base else self.float_dtype.name
+        else:
+            name = dtype.name
+        return name, base in self.written
+
+
+class Storage:
+    """One tf.Variable per base array: the state carried between runs, and constants."""
+
+    def __init__(self, layout, minibatch_size: int):
+        self.minibatch_size = minibatch_size
+        self.specs = {}
+        self.initial = {}
+        for array in layout.arrays:
+            dtype_name, minibatched = array.signal_class
+            spec = ArraySpec(array.name, tf.as_dtype(dtype_name), minibatched, array.size)
+            self.specs[array.name] = spec
+            value = array.initial_value().astype(dtype_name)
+            self.initial[array.name] = (
+                np.tile(value[:, None], (1, minibatch_size)) if minibatched else value
+            )
+        self.variables = {
+            name: tf.Variable(value, trainable=False, name=name)
+            for name, value in self.initial.items()
+        }
+
+    @property
+    def state_names(self) -> list:
+        """Arrays that change during a run (carried through the loop)."""
+        return [name for name, spec in self.specs.items() if spec.minibatched]
+
+    @property
+    def constant_names(self) -> list:
+        return [name for name, spec in self.specs.items() if not spec.minibatched]
+
+    def reset(self, include_constants: bool = True) -> None:
+        for name, variable in self.variables.items():
+            if include_constants or self.specs[name].minibatched:
+                variable.assign(self.initial[name])

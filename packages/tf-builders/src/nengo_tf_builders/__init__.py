@@ -1,0 +1,56 @@
+"""TensorFlow builders for nengo operators."""
+
+from nengo.builder.learning_rules import SimBCM, SimOja, SimPES, SimRLS, SimVoja
+from nengo.builder.transforms import GeneralConvInc
+
+from .builder import BuildConfig, OpBuilder, StepContext
+from .callbacks import py_call
+from .fallback import NumpyOpBuilder
+from .feeds import SimFeed, SimFeedBuilder, register_feed_builders
+from .neurons import NATIVE_NEURONS, SimNeuronsBuilder, register_neuron_builders
+from .operators import register_operator_builders
+from .processes import LinearFilterBuilder, register_process_builders
+from .pyfunc import SimPyFuncBuilder, call_node_function, checked_output, register_pyfunc_builders
+from .registry import BuilderRegistry
+from .signals import ArraySpec, SignalAccess, TensorSignal
+
+__version__ = "0.1.0"
+
+# Operators that run through nengo's own NumPy step until they get native builders.
+NUMPY_STEP_OPERATORS = (SimPES, SimBCM, SimOja, SimVoja, SimRLS, GeneralConvInc)
+
+
+def default_registry() -> BuilderRegistry:
+    """A new registry holding the builders for nengo's core operators."""
+    registry = BuilderRegistry()
+    register_operator_builders(registry)
+    register_neuron_builders(registry)
+    register_process_builders(registry)
+    register_pyfunc_builders(registry)
+    register_feed_builders(registry)
+    for op_type in NUMPY_STEP_OPERATORS:
+        registry.register(op_type, NumpyOpBuilder)
+    return registry
+
+
+__all__ = [
+    "ArraySpec",
+    "BuildConfig",
+    "BuilderRegistry",
+    "LinearFilterBuilder",
+    "NATIVE_NEURONS",
+    "NUMPY_STEP_OPERATORS",
+    "NumpyOpBuilder",
+    "OpBuilder",
+    "SignalAccess",
+    "SimFeed",
+    "SimFeedBuilder",
+    "SimNeuronsBuilder",
+    "SimPyFuncBuilder",
+    "StepContext",
+    "TensorSignal",
+    "call_node_function",
+    "checked_output",
+    "default_registry",
+    "py_call",
+]

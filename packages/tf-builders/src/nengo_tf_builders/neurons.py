@@ -1,0 +1,120 @@
+"""Native TensorFlow neuron models, matching nengo's ``step`` methods update for update.
+
+Each model is a pure function ``(J, params, state, dt) -> (output, new_state)`` on tensors shaped
+``(n_neurons, minibatch)``; ``params`` are per-neuron columns ``(n_neurons, 1)`` so that a merged
+group of ensembles with different parameters runs as one computation.
+"""
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import tensorflow as tf
+from nengo import neurons as nn
+from nengo.builder.neurons import SimNeurons
+
+from .builder import OpBuilder
+from .fallback import NumpyOpBuilder
+
+
+def _relu(J, p, s, dt):
+    return p["amplitude"] * tf.maximum(J, 0), {}
+
+
+def _spiking_relu(J, p, s, dt):
+    voltage = s["voltage"] + tf.maximum(J, 0) * dt
+    n_spikes = tf.floor(voltage)
+    return (p["amplitude"] / dt) * n_spikes, {"voltage": voltage - n_spikes}
+
+
+def _sigmoid(J, p, s, dt):
+    return (1 / p["tau_ref"]) / (1 + tf.exp(-J)), {}
+
+
+def _tanh(J, p, s, dt):
+    return (1 / p["tau_ref"]) * tf.tanh(J), {}
+
+
+def _lif_rate(J, p, s, dt):
+    j = J - 1
+    active = j > 0
+    j_safe = tf.where(active, j, tf.ones_like(j))  # keeps log1p away from x <= -1
+    rate = p["amplitude"] / (p["tau_ref"] + p["tau_rc"] * tf.math.log1p(1 / j_safe))
+    return tf.where(active, rate, tf.zeros_like(rate)), {}
+
+
+def _lif(J, p, s, dt):
+    tau_rc = p["tau_rc"]
+    refractory_time = s["refractory_time"] - dt
+    delta_t = tf.clip_by_value(dt - refractory_time, 0, dt)
+    voltage = s["voltage"] - (J - s["voltage"]) * tf.math.expm1(-delta_t / tau_rc)
+    spiked = voltage > 1
+    output = tf.cast(spiked, J.dtype) * (p["amplitude"] / dt)
+    # spike time from v(0) = 1 solved back in time; only used where the neuron spiked
+    overshoot = tf.where(spiked, (voltage - 1) / (J - 1), tf.zeros_like(J))
+    t_spike = dt + tau_rc * tf.math.log1p(-overshoot)
+    voltage = tf.maximum(voltage, p["min_voltage"])
+    voltage = tf.where(spiked, tf.zeros_like(voltage), voltage)
+    refractory_time = tf.where(spiked, p["tau_ref"] + t_spike, refractory_time)
+    return output, {"voltage": voltage, "refractory_time": refractory_time}
+
+
+@dataclass(frozen=True)
+class NeuronModel:
+    params: tuple  # names of the neuron type's parameters used by ``step``
+    step: Callable
+
+
+NATIVE_NEURONS = {
+    nn.RectifiedLinear: NeuronModel(("amplitude",), _relu),
+    nn.SpikingRectifiedLinear: NeuronModel(("amplitude",), _spiking_relu),
+    nn.Sigmoid: NeuronModel(("tau_ref",), _sigmoid),
+    nn.Tanh: NeuronModel(("tau_ref",), _tanh),
+    nn.LIFRate: NeuronModel(("tau_rc", "tau_ref", "amplitude"), _lif_rate),
+    nn.LIF: NeuronModel(("tau_rc", "tau_ref", "min_voltage", "amplitude"), _lif),
+}
+
+
+class SimNeuronsBuilder(OpBuilder):
+    """Neuron updates of one native neuron type, for every ensemble in the group at once."""
+
+    @classmethod
+    def specialize(cls, op):
+        # exact type: subclasses (e.g. AdaptiveLIF) add state the parent's maths would ignore
+        return cls if type(op.neurons) in NATIVE_NEURONS else NumpyOpBuilder
+
+    @classmethod
+    def merge_key(cls, op):
+        return type(op.neurons)
+
+    def __init__(self, ops, signals, config):
+        super().__init__(ops, signals, config)
+        self.model = NATIVE_NEURONS[type(ops[0].neurons)]
+        self.J = signals.combine([op.J for op in ops])
+        self.output = signals.combine([op.output for op in ops])
+        self.state = {
+            name: signals.combine([op.state[name] for op in ops]) for name in ops[0].state
+        }
+        dtype = config.dtype.as_numpy_dtype
+        self.params = {
+            name: np.concatenate(
+                [np.full(op.J.size, getattr(op.neurons, name), dtype=dtype) for op in ops]
+            )[:, None]
+            for name in self.model.params
+        }
+
+    def step(self, state, ctx):
+        read = self.signals.read_batched
+        J = tf.reshape(read(state, self.J), (self.J.size, -1))
+        current = {
+            name: tf.reshape(read(state, ts), (ts.size, -1)) for name, ts in self.state.items()
+        }
+        params = {name: tf.constant(value) for name, value in self.params.items()}
+        output, new_state = self.model.step(J, params, current, self.config.dt)
+        self.signals.write(state, self.output, output)
+        for name, value in new_state.items():
+            self.signals.write(state, self.state[name], value)
+
+
+def register_neuron_builders(registry):
+    registry.register(SimNeurons, SimNeuronsBuilder)

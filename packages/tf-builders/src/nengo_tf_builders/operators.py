@@ -1,0 +1,212 @@
+"""Builders for nengo's basic operators: Reset, Copy, ElementwiseInc, DotInc and its sparse
+variants, and TimeUpdate."""
+
+import numpy as np
+import tensorflow as tf
+from nengo.builder.operator import (
+    BsrDotInc,
+    Copy,
+    DotInc,
+    ElementwiseInc,
+    Reset,
+    SparseDotInc,
+    TimeUpdate,
+)
+from nengo.builder.probe import SimProbe
+from nengo.exceptions import BuildError
+from nengo_graph_optimizer import sparse_entries
+
+from .builder import OpBuilder
+
+
+def _pad_rank(x, shape, batch, rank):
+    """Reshape ``x`` (``shape`` + optional batch) to ``rank`` leading dims plus a batch dim, for
+    numpy-style broadcasting with the batch kept last."""
+    return tf.reshape(x, (1,) * (rank - len(shape)) + tuple(shape) + (batch,))
+
+
+class ResetBuilder(OpBuilder):
+    """All Resets of a group write one concatenated constant."""
+
+    @classmethod
+    def merge_key(cls, op):
+        return "reset"
+
+    def __init__(self, ops, signals, config):
+        super().__init__(ops, signals, config)
+        self.dst = signals.combine([op.dst for op in ops])
+        self.value = np.concatenate(
+            [np.broadcast_to(op.value, op.dst.shape).ravel() for op in ops]
+        )
+
+    def step(self, state, ctx):
+        value = tf.constant(self.value.astype(self.dst.dtype.as_numpy_dtype))
+        self.signals.write(state, self.dst, value[:, None])
+
+
+class CopyBuilder(OpBuilder):
+    """Copies (with optional index lists) of a group as one gather and one write."""
+
+    @classmethod
+    def merge_key(cls, op):
+        return op.inc
+
+    def __init__(self, ops, signals, config):
+        super().__init__(ops, signals, config)
+        srcs, dsts = [], []
+        for op in ops:
+            src = signals[op.src] if op.src_slice is None else signals.subset(op.src, op.src_slice)
+            dst = signals[op.dst] if op.dst_slice is None else signals.subset(op.dst, op.dst_slice)
+            if not op.inc and op.dst_slice is not None:
+                positions = np.asarray(op.dst_slice)
+                if positions.dtype.kind != "b":
+                    positions = np.where(positions < 0, positions + op.dst.size, positions)
+                    if len(np.unique(positions)) < len(positions):
+                        raise BuildError(
+                            f"{op}: Cannot have repeated indices in ``dst_slice`` when copy "
+                            "is not an increment"
+                        )
+            srcs.append(src)
+            dsts.append(dst)
+        self.src = signals.combine(srcs)
+        self.dst = signals.combine(dsts)
+        self.inc = ops[0].inc
+
+    def step(self, state, ctx):
+        value = self.signals.read(state, self.src)
+        if not self.src.minibatched:
+            value = value[:, None]
+        self.signals.write(state, self.dst, value, inc=self.inc)
+
+
+class ElementwiseIncBuilder(OpBuilder):
+    """``Y += A * X`` with numpy broadcasting of A and X."""
+
+    def __init__(self, ops, signals, config):
+        super().__init__(ops, signals, config)
+        (op,) = ops
+        self.A, self.X, self.Y = signals[op.A], signals[op.X], signals[op.Y]
+        self.rank = max(len(op.A.shape), len(op.X.shape), len(op.Y.shape))
+
+    def _operand(self, state, ts):
+        batch = self.config.minibatch_size if ts.minibatched else 1
+        return _pad_rank(self.signals.read(state, ts), ts.shape, batch, self.rank)
+
+    def step(self, state, ctx):
+        prod = self._operand(state, self.A) * self._operand(state, self.X)
+        y_shape = self.Y.shape
+        padded = (1,) * (self.rank - len(y_shape)) + y_shape + (self.config.minibatch_size,)
+        prod = tf.reshape(tf.broadcast_to(prod, padded), y_shape + (-1,))
+        self.signals.write(state, self.Y, prod, inc=True)
+
+
+class DotIncBuilder(OpBuilder):
+    """``Y += dot(A, X)``; A may be a constant matrix or per-batch-element (learned) weights."""
+
+    def __init__(self, ops, signals, config):
+        super().__init__(ops, signals, config)
+        (op,) = ops
+        self.A, self.X, self.Y = signals[op.A], signals[op.X], signals[op.Y]
+
+    def step(self, state, ctx):
+        A, X = self.A, self.X
+        a = self.signals.read(state, A)
+        x = self.signals.read(state, X)
+        batch = self.config.minibatch_size
+        if A.shape == () or X.shape == ():
+            rank = max(len(A.shape), len(X.shape))
+            a = _pad_rank(a, A.shape, batch if A.minibatched else 1, rank)
+            x = _pad_rank(x, X.shape, batch if X.minibatched else 1, rank)
+            result = a * x
+        else:
+            m = A.shape[-1]
+            x = tf.reshape(x, (m, -1))  # X is a (column) vector: (m, batch or 1)
+            if A.minibatched:
+                a = tf.reshape(a, (-1, m, batch))
+                result = tf.reduce_sum(a * x[None], axis=1)
+            else:
+                result = tf.matmul(tf.reshape(a, (-1, m)), x)
+            result = tf.reshape(result, self.Y.shape + (-1,))
+        self.signals.write(state, self.Y, result, inc=True)
+
+
+class SparseDotIncBuilder(OpBuilder):
+    """``Y += A @ X`` for a sparse A whose non-zero values live in a base array."""
+
+    def __init__(self, ops, signals, config):
+        super().__init__(ops, signals, config)
+        (op,) = ops
+        self.A, self.X, self.Y = signals[op.A], signals[op.X], signals[op.Y]
+        if self.A.minibatched:
+            raise BuildError(f"{op}: sparse weights that change during the run are unsupported")
+        self.indices, _ = sparse_entries(op.A)
+        self.dense_shape = tuple(int(d) for d in op.A.initial_value.shape)
+
+    def step(self, state, ctx):
+        values = self.signals.read(state, self.A)
+        x = self.signals.read_batched(state, self.X)
+        a = tf.sparse.SparseTensor(self.indices, values, self.dense_shape)
+        result = tf.sparse.sparse_dense_matmul(a, tf.reshape(x, (self.dense_shape[1], -1)))
+        self.signals.write(state, self.Y, result, inc=True)
+
+
+class BsrDotIncBuilder(OpBuilder):
+    """``Y += bsr_matrix((A, indices, indptr)) @ X`` as a batched block product."""
+
+    def __init__(self, ops, signals, config):
+        super().__init__(ops, signals, config)
+        (op,) = ops
+        self.A, self.X, self.Y = signals[op.A], signals[op.X], signals[op.Y]
+        self.n_blocks, self.block_rows, self.block_cols = op.A.shape
+        self.col_blocks = np.asarray(op.indices, dtype=np.int64)
+        self.row_of_block = np.repeat(
+            np.arange(len(op.indptr) - 1), np.diff(op.indptr)
+        ).astype(np.int64)
+        self.n_row_blocks = len(op.indptr) - 1
+
+    def step(self, state, ctx):
+        batch = self.config.minibatch_size
+        a = self.signals.read(state, self.A)
+        if not self.A.minibatched:
+            a = a[..., None]
+        x = tf.reshape(self.signals.read_batched(state, self.X), (-1, self.block_cols, batch))
+        xb = tf.gather(x, self.col_blocks)  # (n_blocks, block_cols, batch)
+        prod = tf.reduce_sum(a * xb[:, None], axis=2)  # (n_blocks, block_rows, batch)
+        result = tf.math.unsorted_segment_sum(prod, self.row_of_block, self.n_row_blocks)
+        self.signals.write(state, self.Y, result, inc=True)
+
+
+class TimeUpdateBuilder(OpBuilder):
+    """Sets the step counter and ``time = step * dt`` from the loop's step number."""
+
+    def __init__(self, ops, signals, config):
+        super().__init__(ops, signals, config)
+        (op,) = ops
+        self.step_sig, self.time_sig = signals[op.step], signals[op.time]
+
+    def step(self, state, ctx):
+        self.signals.write(state, self.step_sig, ctx.step)
+        time = tf.cast(ctx.step, tf.float64) * self.config.dt
+        self.signals.write(state, self.time_sig, time)
+
+
+class SimProbeBuilder(OpBuilder):
+    """Probes only mark their signal as read; the loop records probed signals after each step."""
+
+    @classmethod
+    def merge_key(cls, op):
+        return "probe"
+
+    def step(self, state, ctx):
+        pass
+
+
+def register_operator_builders(registry):
+    registry.register(SimProbe, SimProbeBuilder)
+    registry.register(Reset, ResetBuilder)
+    registry.register(Copy, CopyBuilder)
+    registry.register(ElementwiseInc, ElementwiseIncBuilder)
+    registry.register(DotInc, DotIncBuilder)
+    registry.register(SparseDotInc, SparseDotIncBuilder)
+    registry.register(BsrDotInc, BsrDotIncBuilder)
+    registry.register(TimeUpdate, TimeUpdateBuilder)
