@@ -19,7 +19,7 @@ from .inputs import InputFeeds
 from .loop import SimulationLoop
 from .probes import ProbeRecorder, SimulationData
 from .settings import get_setting
-from .storage import SignalClasses, Storage
+from .storage import SignalClasses, SignalValues, Storage
 
 MAX_SEED = np.iinfo(np.int32).max
 
@@ -151,10 +151,13 @@ class Simulator:
             extra_signals=probe_signals,
         )
         self._storage = Storage(self.plan.layout, batch)
-        self.signals = SignalAccess(self.plan.layout, self._storage.specs, batch)
+        self._access = SignalAccess(self.plan.layout, self._storage.specs, batch)
+        self.signals = SignalValues(
+            self._access, self._storage, squeeze_batch=self.minibatch_size is None
+        )
         self._config = BuildConfig(dt=model.dt, dtype=self.dtype, minibatch_size=batch)
         self._builders = [
-            registry.lookup(group[0])(group, self.signals, self._config)
+            registry.lookup(group[0])(group, self._access, self._config)
             for group in self.plan.groups
         ]
         self._probes = ProbeRecorder(model.probes, model, model.dt, self.minibatch_size)
@@ -162,8 +165,8 @@ class Simulator:
         self._loop = SimulationLoop(
             self._builders,
             self._storage,
-            self.signals,
-            [self.signals[sig] for sig in probe_signals],
+            self._access,
+            [self._access[sig] for sig in probe_signals],
             unroll=self.unroll,
             n_feed_rows=self._feeds.n_rows,
             float_dtype=self.dtype,
@@ -174,7 +177,7 @@ class Simulator:
 
     def _check_open(self, action: str):
         if self.closed:
-            raise SimulatorClosed(f"Cannot {action} a closed Simulator")
+            raise SimulatorClosed(f"Cannot {action}: the simulator is closed")
 
     def _reset_python_state(self):
         rng = np.random.RandomState(self.seed)
@@ -216,11 +219,12 @@ class Simulator:
     def close(self):
         """Release the TensorFlow function, variables and builders. Idempotent."""
         self.closed = True
-        for name in ("_loop", "_builders", "_storage", "signals", "_feeds", "_config"):
+        for name in ("_loop", "_builders", "_storage", "_access", "signals", "_feeds", "_config"):
             if hasattr(self, name):
                 setattr(self, name, None)
 
     def __enter__(self):
+        self._check_open("enter a context")
         return self
 
     def __exit__(self, exc_type, exc_value, traceback):
@@ -275,11 +279,11 @@ class Simulator:
                 f"time {self.time}."
             )
             return
-        self.run_steps(steps, data=data)
+        self.run_steps(steps, data=data, progress_bar=progress_bar)
 
     def step(self, data=None, progress_bar=None):
         """Advance one timestep."""
-        self.run_steps(1, data=data)
+        self.run_steps(1, data=data, progress_bar=False)
 
     def run_steps(self, n_steps, data=None, progress_bar=None):
         """Advance exactly ``n_steps`` timesteps.
@@ -296,20 +300,27 @@ class Simulator:
         checked = self._feeds.check_data(data, n_steps, self.minibatch_size is not None)
         if n_steps == 0:
             return
-        feeds = self._feeds.values(self._n_steps, n_steps, checked)
+        progress_bar = self.progress_bar if progress_bar is None else progress_bar
+        progress = Progress("Simulating", "Simulation", n_steps)
+        with ProgressTracker(progress_bar, progress) as tracker:
+            feeds = self._feeds.values(self._n_steps, n_steps, checked)
+            outputs = self._run_loop(n_steps, feeds)
+            self._probes.append([out.numpy() for out in outputs], self._n_steps)
+            self._n_steps += n_steps
+            tracker.total_progress.step(n_steps)
+
+    def _run_loop(self, n_steps, feeds):
         errors = self._config.callback_errors
         errors.clear()
         try:
             with self._device():
-                outputs = self._loop.run(self._n_steps, n_steps, tf.constant(feeds))
+                return self._loop.run(self._n_steps, n_steps, tf.constant(feeds))
         except tf.errors.OpError as e:
             if errors:
                 error = errors[0]
                 errors.clear()
                 raise error
             raise SimulationError(f"TensorFlow failed while simulating: {e.message}") from e
-        self._probes.append([out.numpy() for out in outputs], self._n_steps)
-        self._n_steps += n_steps
 
     def trange(self, sample_every=None, dt=None):
         """Times of the probe samples: ``dt, 2*dt, ...`` (every ``sample_every`` seconds)."""

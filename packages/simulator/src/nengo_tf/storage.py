@@ -1,5 +1,7 @@
 """Which signals are stored how, and the tf.Variables that hold them between runs."""
 
+from collections.abc import Mapping
+
 import numpy as np
 import tensorflow as tf
 from nengo_tf_builders import ArraySpec
@@ -65,3 +67,31 @@ class Storage:
         for name, variable in self.variables.items():
             if include_constants or self.specs[name].minibatched:
                 variable.assign(self.initial[name])
+
+
+class SignalValues(Mapping):
+    """``sim.signals``: the current value of any signal as a read-only NumPy array, shaped
+    ``(minibatch, *signal.shape)`` for minibatched signals when the simulator has a minibatch,
+    else ``signal.shape``. Reads copy the value out of TensorFlow (for inspection, not for speed).
+    """
+
+    def __init__(self, access, storage: Storage, squeeze_batch: bool):
+        self.access = access
+        self.storage = storage
+        self.squeeze_batch = squeeze_batch
+
+    def __getitem__(self, sig) -> np.ndarray:
+        ts = self.access[sig]
+        value = self.access.read(self.storage.variables, ts).numpy()
+        if ts.minibatched:
+            value = np.moveaxis(value, -1, 0)
+            if self.squeeze_batch:
+                value = value[0]
+        value.setflags(write=False)
+        return value
+
+    def __iter__(self):
+        return iter(self.access.layout.placement)
+
+    def __len__(self):
+        return len(self.access.layout.placement)

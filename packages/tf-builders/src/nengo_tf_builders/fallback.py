@@ -48,6 +48,9 @@ class NumpyOpBuilder(OpBuilder):
             values = SignalDict()
             for base in self.bases:
                 values.init(base)
+                if not base.sparse and not values[base].flags.writeable:
+                    # constants are copied in each step (training may change them)
+                    dict.__setitem__(values, base, np.array(values[base]))
             self.elements.append((values, op.make_step(values, self.config.dt, element_rng)))
 
     @staticmethod

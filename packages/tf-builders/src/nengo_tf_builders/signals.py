@@ -146,12 +146,19 @@ class SignalAccess:
         return tf.gather(x, tf.constant(seg.indices))
 
     def write(self, state: dict, ts: TensorSignal, value, inc: bool = False) -> None:
-        """Set (or, with ``inc``, increment) ``ts`` to ``value``, broadcast to its shape."""
+        """Set (or, with ``inc``, increment) ``ts`` to ``value``.
+
+        ``value`` broadcasts to ``(*shape, minibatch)`` or is given flat, ``(size, minibatch or
+        1)``.
+        """
         if not ts.minibatched:
             raise BuildError(f"Cannot write a constant (non-minibatched) signal block {ts}")
         value = tf.cast(value, ts.dtype)
-        value = tf.broadcast_to(value, self.batched_shape(ts))
-        value = tf.reshape(value, (ts.size, self.minibatch_size))
+        flat = (ts.size, self.minibatch_size)
+        if value.shape.rank == 2 and value.shape[0] == ts.size:
+            value = tf.broadcast_to(value, flat)  # already one row per element
+        else:
+            value = tf.reshape(tf.broadcast_to(value, self.batched_shape(ts)), flat)
         start = 0
         for seg in ts.segments:
             part = value if len(ts.segments) == 1 else value[start : start + seg.size]
