@@ -106,6 +106,14 @@ class InputFeeds:
                     for rng in rngs
                 ]
 
+    def advance_processes(self, n_steps: int) -> None:
+        """Step the fed processes through steps ``1 .. n_steps`` (e.g. after unpickling, to bring
+        processes with internal state to where the simulation is)."""
+        for step_fns in self._process_steps.values():
+            for n in range(1, n_steps + 1):
+                for step_fn in step_fns:
+                    step_fn(n * self.dt)
+
     def check_data(self, data, n_steps: int, batch_given: bool) -> dict:
         """Validated ``data`` as ``{Feed: array (minibatch, n_steps, size)}``."""
         checked = {}

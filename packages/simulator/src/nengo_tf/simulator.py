@@ -62,8 +62,11 @@ class Simulator:
     minibatch_size : int, optional
         Number of independent copies simulated at once. With None, probe data have nengo's shape
         ``(n_steps, d)``; otherwise ``(minibatch_size, n_steps, d)``.
-    progress_bar : bool
-        Show nengo's progress bar while building.
+    progress_bar : bool or nengo.utils.progress.ProgressBar
+        Show nengo's progress bar while building and running.
+    optimize : bool
+        Plan with merging (the ``planner`` setting, greedy by default); False plans one operator
+        per group, in nengo's order (for debugging).
     """
 
     def __init__(
@@ -77,8 +80,10 @@ class Simulator:
         unroll_simulation=1,
         minibatch_size=None,
         progress_bar=True,
+        optimize=True,
     ):
         self.closed = True  # until construction succeeds
+        self.optimize = optimize
         if not (isinstance(unroll_simulation, (int, np.integer)) and unroll_simulation >= 1):
             raise ValidationError(
                 f"Must be an integer >= 1; got unroll_simulation={unroll_simulation!r}",
@@ -145,7 +150,7 @@ class Simulator:
         self.plan = build_plan(
             self._feeds.operators,
             _merge_policy(registry, classes),
-            planner=get_setting(network, "planner"),
+            planner=get_setting(network or model.toplevel, "planner") if self.optimize else "noop",
             signal_class=classes,
             is_written=classes.is_written,
             extra_signals=probe_signals,
@@ -229,6 +234,36 @@ class Simulator:
 
     def __exit__(self, exc_type, exc_value, traceback):
         self.close()
+
+    def __getstate__(self):
+        return {
+            "model": self.model,
+            "settings": dict(
+                dt=self.dt,
+                seed=self.seed,
+                dtype=self.dtype.name,
+                device=self.device,
+                unroll_simulation=self.unroll,
+                minibatch_size=self.minibatch_size,
+                progress_bar=self.progress_bar,
+                optimize=self.optimize,
+            ),
+            "state": None if self.closed else self._storage.state_values(),
+            "n_steps": self.n_steps,
+            "probe_chunks": self._probes.chunks,
+            "closed": self.closed,
+        }
+
+    def __setstate__(self, state):
+        self.__init__(None, model=state["model"], **state["settings"])
+        if state["closed"]:
+            self.close()
+            return
+        self._storage.load_state_values(state["state"])
+        self._n_steps = state["n_steps"]
+        self._feeds.advance_processes(self._n_steps)
+        for probe, chunks in state["probe_chunks"].items():
+            self._probes.chunks[probe].extend(chunks)
 
     def __del__(self):
         if not getattr(self, "closed", True):

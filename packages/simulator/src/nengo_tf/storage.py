@@ -4,6 +4,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import tensorflow as tf
+from nengo_graph_optimizer import base_size
 from nengo_tf_builders import ArraySpec
 
 
@@ -38,6 +39,7 @@ class Storage:
     """One tf.Variable per base array: the state carried between runs, and constants."""
 
     def __init__(self, layout, minibatch_size: int):
+        self.layout = layout
         self.minibatch_size = minibatch_size
         self.specs = {}
         self.initial = {}
@@ -62,6 +64,27 @@ class Storage:
     @property
     def constant_names(self) -> list:
         return [name for name, spec in self.specs.items() if not spec.minibatched]
+
+    def state_values(self) -> dict:
+        """Current value of every signal that changes during a run: base Signal → array
+        ``(size, minibatch)``. Keyed by signal, not array, so a rebuilt layout can load it."""
+        values = {}
+        for array in self.layout.arrays:
+            if self.specs[array.name].minibatched:
+                current = self.variables[array.name].numpy()
+                for sig, offset in zip(array.signals, array.offsets):
+                    values[sig] = current[offset : offset + base_size(sig)]
+        return values
+
+    def load_state_values(self, values: dict) -> None:
+        """Inverse of `state_values`."""
+        for array in self.layout.arrays:
+            if self.specs[array.name].minibatched:
+                current = self.variables[array.name].numpy()
+                for sig, offset in zip(array.signals, array.offsets):
+                    if sig in values:
+                        current[offset : offset + base_size(sig)] = values[sig]
+                self.variables[array.name].assign(current)
 
     def reset(self, include_constants: bool = True) -> None:
         for name, variable in self.variables.items():
