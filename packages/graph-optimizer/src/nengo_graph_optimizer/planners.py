@@ -26,11 +26,14 @@ def noop_planner(operators: Sequence[Operator], policy: MergePolicy) -> Groups:
 
 
 def greedy_planner(operators: Sequence[Operator], policy: MergePolicy) -> Groups:
-    """Repeatedly schedule the largest set of ready operators that share a merge key.
+    """Repeatedly schedule a set of ready operators that share a merge key.
 
     "Ready" means every operator it depends on has been scheduled, so the members of a group are
-    independent of each other. Ties go to the key that became ready first, which makes the plan
-    deterministic for a given operator order.
+    independent of each other. Operators that never merge go first (waiting cannot grow their
+    group, and running them releases their successors). Then the key with the largest share of
+    its remaining operators ready goes, so a kind of operator waits while most of its members are
+    still blocked; ties go to the larger group, then to the key that became ready first, which
+    makes the plan deterministic for a given operator order.
     """
     operators = list(operators)
     order = {op: i for i, op in enumerate(operators)}
@@ -40,26 +43,33 @@ def greedy_planner(operators: Sequence[Operator], policy: MergePolicy) -> Groups
         for succ in dg[op]:
             n_preds[succ] += 1
 
-    ready: dict = defaultdict(list)  # key -> ready ops (dicts keep insertion order)
-
-    def make_ready(op):
+    def bucket(op):
         key = policy.key(op)
-        ready[("solo", order[op]) if key is None else ("key", key)].append(op)
+        return ("solo", order[op]) if key is None else ("key", key)
 
+    buckets = {op: bucket(op) for op in operators}
+    remaining = defaultdict(int)
+    for b in buckets.values():
+        remaining[b] += 1
+    ready: dict = defaultdict(list)  # bucket -> ready ops (dicts keep insertion order)
     for op in operators:
         if n_preds[op] == 0:
-            make_ready(op)
+            ready[buckets[op]].append(op)
+
+    def priority(b):
+        return (b[0] == "solo", len(ready[b]) / remaining[b], len(ready[b]))
 
     groups = []
     while ready:
-        best = max(ready, key=lambda k: len(ready[k]))
+        best = max(ready, key=priority)
         group = ready.pop(best)
+        remaining[best] -= len(group)
         groups.append(tuple(sorted(group, key=order.__getitem__)))
         for op in group:
             for succ in dg[op]:
                 n_preds[succ] -= 1
                 if n_preds[succ] == 0:
-                    make_ready(succ)
+                    ready[buckets[succ]].append(succ)
 
     n_planned = sum(len(g) for g in groups)
     if n_planned != len(operators):

@@ -173,6 +173,7 @@ class BsrDotIncBuilder(OpBuilder):
         xb = tf.gather(x, self.col_blocks)  # (n_blocks, block_cols, batch)
         prod = tf.reduce_sum(a * xb[:, None], axis=2)  # (n_blocks, block_rows, batch)
         result = tf.math.unsorted_segment_sum(prod, self.row_of_block, self.n_row_blocks)
+        result = tf.reshape(result, (self.Y.size, batch))
         self.signals.write(state, self.Y, result, inc=True)
 
 
