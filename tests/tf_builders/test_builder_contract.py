@@ -50,26 +50,32 @@ def test_copy(inc):
 def test_elementwise_inc():
     def make(model):
         x = driven_signal(model, 4)
-        ys = [Signal(np.zeros(4), name=f"y{i}") for i in range(3)]
+        ys = [Signal(np.zeros(4), name=f"y{i}") for i in range(4)]
         model.add_op(ElementwiseInc(Signal(np.array([2.0])), x, ys[0]))  # scalar gain
         model.add_op(ElementwiseInc(Signal(np.arange(4.0)), x, ys[1]))  # per element
         model.add_op(ElementwiseInc(x, x, ys[2]))  # both change every step
+        model.add_op(ElementwiseInc(Signal(np.array([-3.0])), x, ys[3]))  # merges with the first
+        model.add_op(ElementwiseInc(Signal(np.array([0.5])), x, ys[0]))  # a second increment
         return ys
 
-    check_builder_contract(make)
+    sims = check_builder_contract(make)
+    assert any(len(g) > 1 for g in sims[0].plan.groups if isinstance(g[0], ElementwiseInc))
 
 
 def test_dot_inc(rng):
     def make(model):
         x = driven_signal(model, 5)
         w = driven_signal(model, 15, name="w").reshape((3, 5))  # weights that change (learning)
-        ys = [Signal(np.zeros(n), name=f"y{n}") for n in (3, 2, 3)]
+        ys = [Signal(np.zeros(n), name=f"y{i}") for i, n in enumerate((3, 2, 3, 3))]
         model.add_op(DotInc(Signal(rng.randn(3, 5)), x, ys[0]))
         model.add_op(DotInc(Signal(rng.randn(2, 5)), x, ys[1]))
         model.add_op(DotInc(w, x, ys[2]))
+        model.add_op(DotInc(Signal(rng.randn(3, 5)), x, ys[3]))  # merges with the first
+        model.add_op(DotInc(Signal(rng.randn(3, 5)), x, ys[0]))  # a second increment of y0
         return ys
 
-    check_builder_contract(make)
+    sims = check_builder_contract(make)
+    assert any(len(g) == 3 for g in sims[0].plan.groups if isinstance(g[0], DotInc))
 
 
 def test_sparse_dot_inc(rng):
@@ -143,7 +149,7 @@ SYNAPSES = [
 def test_sim_process(synapse, mode):
     def make(model):
         watched = []
-        for i, shape in enumerate([(3,), (2,), (2, 2)]):
+        for i, shape in enumerate([(3,), (2,), (2, 2), (3,)]):  # the last merges
             x = driven_signal(model, int(np.prod(shape)), phase=i, name=f"x{i}").reshape(shape)
             y = Signal(np.zeros(shape), name=f"y{i}")
             state = synapse.make_state(shape, shape, model.dt)

@@ -24,13 +24,13 @@ from .storage import SignalClasses, SignalValues, Storage
 MAX_SEED = np.iinfo(np.int32).max
 
 
-def _merge_policy(registry, signal_class) -> MergePolicy:
+def _merge_policy(registry, signal_class, dt) -> MergePolicy:
     """Operators merge when one builder class builds them, it allows it, and their signals are
     stored alike at every operand position."""
 
     def key(op):
         builder = registry.lookup(op)
-        builder_key = builder.merge_key(op)
+        builder_key = builder.merge_key(op, dt)
         if builder_key is None:
             return None
         return builder, builder_key, tuple(signal_class(sig.base) for sig in op.all_signals)
@@ -149,7 +149,7 @@ class Simulator:
         probe_signals = [model.sig[p]["in"] for p in model.probes]
         self.plan = build_plan(
             self._feeds.operators,
-            _merge_policy(registry, classes),
+            _merge_policy(registry, classes, model.dt),
             planner=get_setting(network or model.toplevel, "planner") if self.optimize else "noop",
             signal_class=classes,
             is_written=classes.is_written,

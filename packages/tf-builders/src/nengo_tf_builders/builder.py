@@ -51,7 +51,7 @@ class OpBuilder:
         return cls
 
     @classmethod
-    def merge_key(cls, op: Operator) -> Optional[Hashable]:
+    def merge_key(cls, op: Operator, dt: float) -> Optional[Hashable]:
         """Operators with equal non-None keys may be built together; None never merges."""
         return None
 

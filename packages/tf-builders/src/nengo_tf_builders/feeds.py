@@ -40,7 +40,7 @@ class SimFeedBuilder(OpBuilder):
     """Copies the group's feed rows into its signals with one gather (or slice) and one write."""
 
     @classmethod
-    def merge_key(cls, op):
+    def merge_key(cls, op, dt):
         return op.mode
 
     def __init__(self, ops, signals, config):

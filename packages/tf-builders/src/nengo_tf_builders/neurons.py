@@ -84,7 +84,7 @@ class SimNeuronsBuilder(OpBuilder):
         return cls if type(op.neurons) in NATIVE_NEURONS else NumpyOpBuilder
 
     @classmethod
-    def merge_key(cls, op):
+    def merge_key(cls, op, dt):
         return type(op.neurons)
 
     def __init__(self, ops, signals, config):

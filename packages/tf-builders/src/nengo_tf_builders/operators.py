@@ -29,7 +29,7 @@ class ResetBuilder(OpBuilder):
     """All Resets of a group write one concatenated constant."""
 
     @classmethod
-    def merge_key(cls, op):
+    def merge_key(cls, op, dt):
         return "reset"
 
     def __init__(self, ops, signals, config):
@@ -48,7 +48,7 @@ class CopyBuilder(OpBuilder):
     """Copies (with optional index lists) of a group as one gather and one write."""
 
     @classmethod
-    def merge_key(cls, op):
+    def merge_key(cls, op, dt):
         return op.inc
 
     def __init__(self, ops, signals, config):
@@ -79,55 +79,87 @@ class CopyBuilder(OpBuilder):
         self.signals.write(state, self.dst, value, inc=self.inc)
 
 
+def _increments(op) -> bool:
+    """Whether ``op`` adds to its output (nengo's ops) or sets it (the optimizer's set variants)."""
+    return bool(op.incs)
+
+
 class ElementwiseIncBuilder(OpBuilder):
-    """``Y += A * X`` with numpy broadcasting of A and X."""
+    """``Y += A * X`` with numpy broadcasting, for a group of equally shaped operators at once
+    (stacked along a leading group axis)."""
+
+    @classmethod
+    def merge_key(cls, op, dt):
+        return op.A.shape, op.X.shape, op.Y.shape, _increments(op)
 
     def __init__(self, ops, signals, config):
         super().__init__(ops, signals, config)
-        (op,) = ops
-        self.A, self.X, self.Y = signals[op.A], signals[op.X], signals[op.Y]
-        self.rank = max(len(op.A.shape), len(op.X.shape), len(op.Y.shape))
+        op = ops[0]
+        self.A = signals.combine([o.A for o in ops])
+        self.X = signals.combine([o.X for o in ops])
+        self.Y = signals.combine([o.Y for o in ops])
+        self.shapes = op.A.shape, op.X.shape, op.Y.shape
+        self.rank = max(len(shape) for shape in self.shapes)
+        self.inc = _increments(op)
 
-    def _operand(self, state, ts):
+    def _operand(self, state, ts, shape):
         batch = self.config.minibatch_size if ts.minibatched else 1
-        return _pad_rank(self.signals.read(state, ts), ts.shape, batch, self.rank)
+        padded = (len(self.ops),) + (1,) * (self.rank - len(shape)) + tuple(shape) + (batch,)
+        return tf.reshape(self.signals.read(state, ts), padded)
 
     def step(self, state, ctx):
-        prod = self._operand(state, self.A) * self._operand(state, self.X)
-        y_shape = self.Y.shape
-        padded = (1,) * (self.rank - len(y_shape)) + y_shape + (self.config.minibatch_size,)
-        prod = tf.reshape(tf.broadcast_to(prod, padded), y_shape + (-1,))
-        self.signals.write(state, self.Y, prod, inc=True)
+        a_shape, x_shape, y_shape = self.shapes
+        prod = self._operand(state, self.A, a_shape) * self._operand(state, self.X, x_shape)
+        padded = (
+            (len(self.ops),)
+            + (1,) * (self.rank - len(y_shape))
+            + y_shape
+            + (self.config.minibatch_size,)
+        )
+        prod = tf.reshape(tf.broadcast_to(prod, padded), (self.Y.size, -1))
+        self.signals.write(state, self.Y, prod, inc=self.inc)
 
 
 class DotIncBuilder(OpBuilder):
-    """``Y += dot(A, X)``; A may be a constant matrix or per-batch-element (learned) weights."""
+    """``Y += dot(A, X)``. Matrix-vector products of one shape merge into one batched matmul;
+    A may be constant or per-batch-element (learned) weights."""
+
+    @classmethod
+    def merge_key(cls, op, dt):
+        matrix_vector = op.A.ndim == 2 and op.X.ndim == 1 and op.Y.ndim == 1
+        if matrix_vector and op.A.shape == (op.Y.size, op.X.size):  # (reshape is then a no-op)
+            return op.A.shape, _increments(op)
+        return None
 
     def __init__(self, ops, signals, config):
         super().__init__(ops, signals, config)
-        (op,) = ops
-        self.A, self.X, self.Y = signals[op.A], signals[op.X], signals[op.Y]
+        op = ops[0]
+        self.A = signals.combine([o.A for o in ops]) if len(ops) > 1 else signals[op.A]
+        self.X = signals.combine([o.X for o in ops]) if len(ops) > 1 else signals[op.X]
+        self.Y = signals.combine([o.Y for o in ops]) if len(ops) > 1 else signals[op.Y]
+        self.a_shape, self.x_shape, self.y_shape = op.A.shape, op.X.shape, op.Y.shape
+        self.inc = _increments(op)
 
     def step(self, state, ctx):
-        A, X = self.A, self.X
+        A, X, k = self.A, self.X, len(self.ops)
         a = self.signals.read(state, A)
         x = self.signals.read(state, X)
         batch = self.config.minibatch_size
-        if A.shape == () or X.shape == ():
-            rank = max(len(A.shape), len(X.shape))
-            a = _pad_rank(a, A.shape, batch if A.minibatched else 1, rank)
-            x = _pad_rank(x, X.shape, batch if X.minibatched else 1, rank)
+        if self.a_shape == () or self.x_shape == ():
+            rank = max(len(self.a_shape), len(self.x_shape))
+            a = _pad_rank(a, self.a_shape, batch if A.minibatched else 1, rank)
+            x = _pad_rank(x, self.x_shape, batch if X.minibatched else 1, rank)
             result = a * x
         else:
-            m = A.shape[-1]
-            x = tf.reshape(x, (m, -1))  # X is a (column) vector: (m, batch or 1)
+            m = self.a_shape[-1]
+            x = tf.reshape(x, (k, m, -1))  # X is a (column) vector: (k, m, batch or 1)
             if A.minibatched:
-                a = tf.reshape(a, (-1, m, batch))
-                result = tf.reduce_sum(a * x[None], axis=1)
+                a = tf.reshape(a, (k, -1, m, batch))
+                result = tf.reduce_sum(a * x[:, None], axis=2)
             else:
-                result = tf.matmul(tf.reshape(a, (-1, m)), x)
-            result = tf.reshape(result, self.Y.shape + (-1,))
-        self.signals.write(state, self.Y, result, inc=True)
+                result = tf.matmul(tf.reshape(a, (k, -1, m)), x)
+        result = tf.reshape(result, (self.Y.size, -1))
+        self.signals.write(state, self.Y, result, inc=self.inc)
 
 
 class SparseDotIncBuilder(OpBuilder):
@@ -195,7 +227,7 @@ class SimProbeBuilder(OpBuilder):
     """Probes only mark their signal as read; the loop records probed signals after each step."""
 
     @classmethod
-    def merge_key(cls, op):
+    def merge_key(cls, op, dt):
         return "probe"
 
     def step(self, state, ctx):

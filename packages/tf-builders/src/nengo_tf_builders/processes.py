@@ -9,9 +9,26 @@ from .builder import OpBuilder
 from .fallback import NumpyOpBuilder
 
 
+def filter_form(op, dt):
+    """Which of nengo's step forms applies to ``op``'s filter, with its state-space matrices:
+    "none" (no state), "one" (one state, no passthrough), "nod" (no passthrough), "general"."""
+    A, B, C, D = op.process._get_ss(dt)
+    X0 = op.state["X"].initial_value
+    if LinearFilter.NoX.check(A, B, C, D, X0):
+        form = "none"
+    elif LinearFilter.OneX.check(A, B, C, D, X0):
+        form = "one"
+    elif LinearFilter.NoD.check(A, B, C, D, X0):
+        form = "nod"
+    else:
+        form = "general"
+    return form, (A, B, C, D)
+
+
 class LinearFilterBuilder(OpBuilder):
-    """A LinearFilter's state-space step, in the same form nengo chooses for it (no state,
-    one state, no passthrough, or general), on state stored in the operator's ``X`` signal."""
+    """LinearFilter steps for a group of filters with the same form, state size and signal size,
+    in the form nengo chooses for each (so results match update for update). State lives in each
+    operator's ``X`` signal; the group's filters run as one batched matrix product."""
 
     @classmethod
     def specialize(cls, op):
@@ -19,50 +36,52 @@ class LinearFilterBuilder(OpBuilder):
             return cls
         return NumpyOpBuilder
 
+    @classmethod
+    def merge_key(cls, op, dt):
+        form, (A, _, _, _) = filter_form(op, dt)
+        return form, A.shape[0], op.input.size, op.output.size, op.mode
+
     def __init__(self, ops, signals, config):
         super().__init__(ops, signals, config)
-        (op,) = ops
-        self.op = op
-        A, B, C, D = op.process._get_ss(config.dt)
-        X0 = op.state["X"].initial_value
-        steps = LinearFilter
-        if steps.NoX.check(A, B, C, D, X0):
-            self.form = "none"
-        elif steps.OneX.check(A, B, C, D, X0):
-            self.form = "one"
-        elif steps.NoD.check(A, B, C, D, X0):
-            self.form = "nod"
-        else:
-            self.form = "general"
+        forms, matrices = zip(*(filter_form(op, config.dt) for op in ops))
+        self.form = forms[0]
         dtype = config.dtype.as_numpy_dtype
-        self.A = np.asarray(A, dtype=dtype)
-        self.B = np.asarray(B, dtype=dtype).reshape(-1, 1)
-        self.C = np.asarray(C, dtype=dtype).reshape(1, -1)
-        self.D = np.asarray(D, dtype=dtype).reshape(())
-        self.input = signals[op.input]
-        self.output = signals[op.output]
-        self.X = signals[op.state["X"]]
-        self.n_states = self.A.shape[0]
+        k = len(ops)
+        self.A = np.stack([m[0] for m in matrices]).astype(dtype)  # (k, ns, ns)
+        self.n_states = self.A.shape[1]
+        self.B = np.stack([m[1] for m in matrices]).astype(dtype).reshape(k, self.n_states, 1, 1)
+        self.C = np.stack([m[2] for m in matrices]).astype(dtype).reshape(k, 1, self.n_states)
+        self.D = np.stack([m[3] for m in matrices]).astype(dtype).reshape(k, 1, 1, 1)
+        self.size = ops[0].output.size
+        self.input = signals.combine([op.input for op in ops])
+        self.output = signals.combine([op.output for op in ops])
+        self.X = signals.combine([op.state["X"] for op in ops]) if self.n_states else None
+        self.inc = ops[0].mode == "inc"
 
     def step(self, state, ctx):
+        k, batch = len(self.ops), self.config.minibatch_size
         read = self.signals.read_batched
-        u = tf.reshape(read(state, self.input), (1, -1))
+        u = tf.reshape(read(state, self.input), (k, 1, self.size, batch))
         if self.form == "none":
             y = self.D * u
         else:
-            X = tf.reshape(read(state, self.X), (self.n_states, -1))
+            X = tf.reshape(read(state, self.X), (k, self.n_states, self.size * batch))
             if self.form == "one":
-                X = self.A[0, 0] * X + (self.B[0, 0] * self.C[0, 0]) * u
+                a = self.A.reshape(k, 1, 1)
+                b = (self.B[:, :, 0, 0] * self.C[:, :, 0]).reshape(k, 1, 1)
+                X = a * X + b * tf.reshape(u, (k, 1, -1))
                 y = X
-            elif self.form == "nod":
-                X = tf.matmul(self.A, X) + self.B * u
-                y = tf.matmul(self.C, X)
             else:
-                y = tf.matmul(self.C, X) + self.D * u
-                X = tf.matmul(self.A, X) + self.B * u
-            self.signals.write(state, self.X, tf.reshape(X, (self.X.size, -1)))
-        y = tf.reshape(y, (self.output.size, -1))
-        self.signals.write(state, self.output, y, inc=self.op.mode == "inc")
+                Bu = tf.reshape(self.B[..., 0] * tf.reshape(u, (k, 1, -1)), (k, self.n_states, -1))
+                if self.form == "nod":
+                    X = tf.matmul(self.A, X) + Bu
+                    y = tf.matmul(self.C, X)
+                else:
+                    y = tf.matmul(self.C, X) + self.D[..., 0] * tf.reshape(u, (k, 1, -1))
+                    X = tf.matmul(self.A, X) + Bu
+            self.signals.write(state, self.X, tf.reshape(X, (self.X.size, batch)))
+        y = tf.reshape(y, (self.output.size, batch))
+        self.signals.write(state, self.output, y, inc=self.inc)
 
 
 def register_process_builders(registry):
