@@ -25,7 +25,7 @@ def built_operators(net):
 @given(net=networks())
 def test_plans_schedule_every_operator_once_in_dependency_order(net, planner, policy):
     operators = built_operators(net)
-    plan = build_plan(operators, POLICIES[policy], planner=planner)
+    plan = build_plan(operators, POLICIES[policy], planner=planner, simplifications=())
 
     planned = plan.operators
     assert sorted(map(id, planned)) == sorted(map(id, operators))  # each exactly once
@@ -44,8 +44,8 @@ def test_plans_schedule_every_operator_once_in_dependency_order(net, planner, po
 @given(net=networks())
 def test_layout_places_every_signal_once(net):
     operators = built_operators(net)
-    plan = build_plan(operators, MergePolicy.by_type(), is_written=lambda base: True)
-    bases = {sig.base for op in operators for sig in op.all_signals}
+    plan = build_plan(operators, MergePolicy.by_type())
+    bases = {sig.base for op in plan.operators for sig in op.all_signals}
     assert set(plan.layout.placement) == bases
     for array in plan.layout.arrays:
         ends = [o + s.size if not s.sparse else o for s, o in zip(array.signals, array.offsets)]
@@ -71,7 +71,7 @@ def test_greedy_merges_independent_same_type_operators():
             ens = nengo.Ensemble(10, 1)
             nengo.Connection(stim, ens)
     operators = built_operators(net)
-    greedy = build_plan(operators, MergePolicy.by_type(), planner="greedy")
-    noop = build_plan(operators, MergePolicy.by_type(), planner="noop")
+    greedy = build_plan(operators, MergePolicy.by_type(), planner="greedy", simplifications=())
+    noop = build_plan(operators, MergePolicy.by_type(), planner="noop", simplifications=())
     assert len(greedy.groups) < len(noop.groups) == len(operators)
     assert "operators in" in greedy.summary()

@@ -10,7 +10,9 @@ from nengo_tf_builders import ArraySpec, SignalAccess
 
 
 def _access(signals, written=()):
-    layout = make_layout([], signals, lambda base: ("float32", base in written), lambda b: b in written)
+    layout = make_layout(
+        [], signals, lambda base: ("float32", base in written), lambda b: b in written
+    )
     arrays = {
         a.name: ArraySpec(a.name, tf.float32, a.signal_class[1], a.size) for a in layout.arrays
     }

@@ -15,10 +15,19 @@ from .layout import (
 from .merge_policy import MergePolicy
 from .plan import Plan, build_plan, is_contiguous
 from .planners import PLANNERS, get_planner, greedy_planner, noop_planner
+from .set_ops import DotSet, ElementwiseSet, ResetArray
+from .simplify import DEFAULT_SIMPLIFICATIONS, SIMPLIFICATIONS, SignalFacts, simplify
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "DEFAULT_SIMPLIFICATIONS",
+    "DotSet",
+    "ElementwiseSet",
+    "ResetArray",
+    "SIMPLIFICATIONS",
+    "SignalFacts",
+    "simplify",
     "BaseArray",
     "MergePolicy",
     "PLANNERS",

@@ -61,6 +61,7 @@ class BaseArray:
     signal_class: SignalClass
     signals: tuple  # base signals, in storage order
     offsets: tuple  # offset of each signal in the array
+    fixed_values: Mapping = field(default_factory=dict, repr=False)  # base -> flat values
 
     @property
     def size(self) -> int:
@@ -71,7 +72,9 @@ class BaseArray:
     def initial_value(self) -> np.ndarray:
         if not self.signals:
             return np.zeros(0)
-        return np.concatenate([base_values(s) for s in self.signals])
+        return np.concatenate(
+            [np.asarray(self.fixed_values.get(s, base_values(s))) for s in self.signals]
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -102,6 +105,7 @@ def make_layout(
     extra_signals: Iterable[Signal],
     signal_class: Callable[[Signal], SignalClass],
     is_written: Callable[[Signal], bool],
+    fixed_values: Mapping = None,
 ) -> SignalLayout:
     """Place the base signals of ``groups`` (and ``extra_signals``) in base arrays.
 
@@ -111,8 +115,10 @@ def make_layout(
     keep arrays as immutable values then replace a small array rather than copy a large one).
     Read-only signals share one array per class, in the order in which groups first read them,
     each group's signals at one operand position next to each other, so merged groups tend to
-    read one contiguous block.
+    read one contiguous block. ``fixed_values`` (base → flat values) replace initial values
+    (simplifications fix some signals' values).
     """
+    fixed_values = fixed_values or {}
     placed: set = set()
     written_blocks = []  # lists of base signals that get an array each
     readonly: dict = {}  # class -> list of base signals
@@ -151,7 +157,8 @@ def make_layout(
         sizes = [base_size(s) for s in signals]
         offsets = tuple(int(o) for o in np.concatenate([[0], np.cumsum(sizes)[:-1]]))
         index = len(arrays)
-        arrays.append(BaseArray(f"array{index}", cls, tuple(signals), offsets))
+        fixed = {s: fixed_values[s] for s in signals if s in fixed_values}
+        arrays.append(BaseArray(f"array{index}", cls, tuple(signals), offsets, fixed))
         for sig, offset in zip(signals, offsets):
             placement[sig] = (index, offset)
     return SignalLayout(tuple(arrays), placement)

@@ -2,7 +2,7 @@
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Hashable, Iterable, Sequence
 
 import numpy as np
 from nengo.builder.operator import Operator
@@ -11,6 +11,7 @@ from nengo.builder.signal import Signal
 from .layout import SignalLayout, make_layout
 from .merge_policy import MergePolicy
 from .planners import get_planner
+from .simplify import DEFAULT_SIMPLIFICATIONS, SignalFacts, simplify
 
 
 def is_contiguous(indices: np.ndarray) -> bool:
@@ -58,15 +59,36 @@ def build_plan(
     operators: Sequence[Operator],
     policy: MergePolicy,
     planner="greedy",
-    signal_class: Callable[[Signal], object] = lambda base: base.dtype.kind,
-    is_written: Callable[[Signal], bool] = lambda base: False,
+    simplifications: Iterable = DEFAULT_SIMPLIFICATIONS,
+    protected: Iterable[Signal] = (),
+    signal_class: Callable[[Signal, bool], Hashable] = lambda base, written: (
+        base.dtype.kind,
+        written,
+    ),
     extra_signals: Iterable[Signal] = (),
 ) -> Plan:
-    """Plan ``operators`` and lay out their signals.
+    """Simplify ``operators``, plan them into groups, and lay out their signals.
 
-    ``extra_signals`` are signals that no operator touches but the backend must store (for example
-    probed signals that nothing writes).
+    ``signal_class(base, written)`` names how the backend stores a base signal (``written``: some
+    operator writes it); operators merge only when ``policy`` gives them equal keys *and* their
+    signals have equal classes at every operand position. ``protected`` signals are never treated
+    as constants (e.g. trainable parameters). ``extra_signals`` are signals that the backend must
+    store although no operator may touch them (e.g. probed signals).
     """
-    groups = get_planner(planner)(list(operators), policy)
-    layout = make_layout(groups, extra_signals, signal_class, is_written)
+    operators, facts = simplify(operators, simplifications, SignalFacts(protected))
+    written = {sig.base for op in operators for sig in op.sets + op.incs + op.updates}
+
+    def storage_class(base):
+        return signal_class(base, base in written)
+
+    def key(op):
+        backend_key = policy.key(op)
+        if backend_key is None:
+            return None
+        return backend_key, tuple(storage_class(sig.base) for sig in op.all_signals)
+
+    groups = get_planner(planner)(operators, MergePolicy(key))
+    layout = make_layout(
+        groups, extra_signals, storage_class, written.__contains__, facts.initial_values
+    )
     return Plan(tuple(tuple(g) for g in groups), layout)

@@ -3,9 +3,11 @@
 import nengo
 from nengo.exceptions import ConfigError, NetworkContextError, ValidationError
 from nengo.params import Parameter
+from nengo_graph_optimizer import DEFAULT_SIMPLIFICATIONS
 
 SETTINGS = {
     "planner": "greedy",  # name of a nengo_graph_optimizer planner, or a planner function
+    "simplifications": DEFAULT_SIMPLIFICATIONS,  # names (or functions) of simplification passes
 }
 
 
@@ -14,6 +16,8 @@ def configure_settings(**settings):
 
     Must be called inside ``with network:``; the options apply when that network is simulated.
     ``planner``: ``"greedy"`` (default) or ``"noop"``, or a planner function.
+    ``simplifications``: the simplification passes to run (names from
+    ``nengo_graph_optimizer.SIMPLIFICATIONS``, or functions); ``[]`` runs none.
     """
     if not nengo.Network.context:
         raise NetworkContextError("configure_settings must be called within a Network context")

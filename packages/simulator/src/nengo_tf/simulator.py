@@ -19,21 +19,19 @@ from .inputs import InputFeeds
 from .loop import SimulationLoop
 from .probes import ProbeRecorder, SimulationData
 from .settings import get_setting
-from .storage import SignalClasses, SignalValues, Storage
+from .storage import SignalValues, Storage, signal_classes
 
 MAX_SEED = np.iinfo(np.int32).max
 
 
-def _merge_policy(registry, signal_class, dt) -> MergePolicy:
-    """Operators merge when one builder class builds them, it allows it, and their signals are
-    stored alike at every operand position."""
+def _merge_policy(registry, dt) -> MergePolicy:
+    """Operators merge when one builder class builds them and it allows it (the optimizer adds
+    the condition that their signals are stored alike)."""
 
     def key(op):
         builder = registry.lookup(op)
         builder_key = builder.merge_key(op, dt)
-        if builder_key is None:
-            return None
-        return builder, builder_key, tuple(signal_class(sig.base) for sig in op.all_signals)
+        return None if builder_key is None else (builder, builder_key)
 
     return MergePolicy(key)
 
@@ -144,16 +142,18 @@ class Simulator:
             if isinstance(op, SimProcess)
         ]
         self._feeds = InputFeeds(model, model.operators, batch, self.dtype.as_numpy_dtype)
-        classes = SignalClasses(self._feeds.operators, self.dtype, model.time)
         registry = default_registry()
         probe_signals = [model.sig[p]["in"] for p in model.probes]
+        settings_net = network or model.toplevel
         self.plan = build_plan(
             self._feeds.operators,
-            _merge_policy(registry, classes, model.dt),
-            planner=get_setting(network or model.toplevel, "planner") if self.optimize else "noop",
-            signal_class=classes,
-            is_written=classes.is_written,
-            extra_signals=probe_signals,
+            _merge_policy(registry, model.dt),
+            planner=get_setting(settings_net, "planner") if self.optimize else "noop",
+            simplifications=get_setting(settings_net, "simplifications") if self.optimize else (),
+            signal_class=signal_classes(self.dtype, model.time),
+            # every signal stays inspectable (sim.signals) even if simplification removed its ops
+            extra_signals=probe_signals
+            + [sig for op in self._feeds.operators for sig in op.all_signals],
         )
         self._storage = Storage(self.plan.layout, batch)
         self._access = SignalAccess(self.plan.layout, self._storage.specs, batch)

@@ -8,31 +8,24 @@ from nengo_graph_optimizer import base_size
 from nengo_tf_builders import ArraySpec
 
 
-class SignalClasses:
-    """The storage class of every base signal: ``(dtype name, minibatched)``.
+def signal_classes(float_dtype: tf.DType, time_signal=None):
+    """The storage class of a base signal: ``(dtype name, minibatched)``.
 
     Float signals take the simulator's dtype, except simulation time, which stays float64 so that
     functions of time see exactly the times nengo gives them. A signal is minibatched when some
     operator writes it: everything else is a constant that all minibatch elements share.
     """
+    time_base = None if time_signal is None else time_signal.base
 
-    def __init__(self, operators, float_dtype: tf.DType, time_signal=None):
-        self.float_dtype = float_dtype
-        self.time_base = None if time_signal is None else time_signal.base
-        self.written = {
-            sig.base for op in operators for sig in op.sets + op.incs + op.updates
-        }
-
-    def is_written(self, base) -> bool:
-        return base in self.written
-
-    def __call__(self, base) -> tuple:
+    def signal_class(base, written: bool) -> tuple:
         dtype = np.dtype(base.dtype)
         if dtype.kind == "f":
-            name = "float64" if base is self.time_base else self.float_dtype.name
+            name = "float64" if base is time_base else float_dtype.name
         else:
             name = dtype.name
-        return name, base in self.written
+        return name, written
+
+    return signal_class
 
 
 class Storage:
