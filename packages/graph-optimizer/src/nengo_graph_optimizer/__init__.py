@@ -13,8 +13,16 @@ from .layout import (
     view_positions,
 )
 from .merge_policy import MergePolicy
+from .numpy_executor import NumpyPlanExecutor
 from .plan import Plan, build_plan, is_contiguous
-from .planners import PLANNERS, get_planner, greedy_planner, noop_planner
+from .planners import (
+    PLANNERS,
+    get_planner,
+    greedy_planner,
+    noop_planner,
+    transitive_planner,
+    tree_planner,
+)
 from .set_ops import DotSet, ElementwiseSet, ResetArray
 from .simplify import DEFAULT_SIMPLIFICATIONS, SIMPLIFICATIONS, SignalFacts, simplify
 
@@ -30,6 +38,7 @@ __all__ = [
     "simplify",
     "BaseArray",
     "MergePolicy",
+    "NumpyPlanExecutor",
     "PLANNERS",
     "Plan",
     "SignalLayout",
@@ -41,6 +50,8 @@ __all__ = [
     "is_contiguous",
     "make_layout",
     "noop_planner",
+    "transitive_planner",
+    "tree_planner",
     "sparse_entries",
     "view_positions",
 ]
