@@ -12,9 +12,18 @@ def main(argv=None):
     demo.add_argument("--out", default="outputs", help="folder for the plot")
     demo.add_argument("--seconds", type=float, default=3.0, help="simulated time per run")
     demo.add_argument("--neurons", type=int, default=600, help="neurons in the oscillator")
-    args = parser.parse_args(argv)
+    commands.add_parser(
+        "bench", help="benchmark standard models against nengo.Simulator", add_help=False
+    )
+    args, rest = parser.parse_known_args(argv)
 
-    if args.command == "demo":
+    if args.command == "bench":
+        from .benchmarks import main as bench_main
+
+        bench_main(rest)
+    elif rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    elif args.command == "demo":
         from .demo import main as demo_main
 
         demo_main(args.out, args.seconds, args.neurons)

@@ -21,6 +21,25 @@ class ProbeRecorder:
         self.chunks = {p: [] for p in self.probes}
         self._cache = {}
 
+    def combined_blocks(self, access) -> list:
+        """One block per storage class holding every probed signal of that class, so the loop
+        records all probes with a handful of reads per step, not one per probe."""
+        groups = {}
+        for i, sig in enumerate(self.signals):
+            ts = access[sig]
+            groups.setdefault((ts.dtype, ts.minibatched), []).append(i)
+        self._groups = list(groups.values())
+        return [access.combine([self.signals[i] for i in group]) for group in self._groups]
+
+    def append_combined(self, outputs, start_step: int) -> None:
+        """`append` for the outputs of `combined_blocks`, each ``(n_steps, size, minibatch)``."""
+        per_probe = [None] * len(self.probes)
+        for group, values in zip(self._groups, outputs):
+            offsets = np.cumsum([0] + [self.signals[i].size for i in group])
+            for j, i in enumerate(group):
+                per_probe[i] = values[:, offsets[j] : offsets[j + 1]]
+        self.append(per_probe, start_step)
+
     def clear(self):
         for chunks in self.chunks.values():
             chunks.clear()

@@ -171,7 +171,7 @@ class Simulator:
             self._builders,
             self._storage,
             self._access,
-            [self._access[sig] for sig in probe_signals],
+            self._probes.combined_blocks(self._access),
             unroll=self.unroll,
             n_feed_rows=self._feeds.n_rows,
             float_dtype=self.dtype,
@@ -340,7 +340,7 @@ class Simulator:
         with ProgressTracker(progress_bar, progress) as tracker:
             feeds = self._feeds.values(self._n_steps, n_steps, checked)
             outputs = self._run_loop(n_steps, feeds)
-            self._probes.append([out.numpy() for out in outputs], self._n_steps)
+            self._probes.append_combined([out.numpy() for out in outputs], self._n_steps)
             self._n_steps += n_steps
             tracker.total_progress.step(n_steps)
 
