@@ -119,6 +119,15 @@ def make_layout(
     (simplifications fix some signals' values).
     """
     fixed_values = fixed_values or {}
+    # where each signal is first read: a block of written signals is ordered by it, so the
+    # signals one group reads sit together, in that group's operator order
+    first_reader = {}
+    for g, group in enumerate(groups):
+        for i, op in enumerate(group):
+            for sig in op.reads:
+                first_reader.setdefault(sig.base, (g, i))
+    unread = (len(groups), 0)
+
     placed: set = set()
     written_blocks = []  # lists of base signals that get an array each
     readonly: dict = {}  # class -> list of base signals
@@ -143,7 +152,9 @@ def make_layout(
                     block.setdefault(signal_class(base), []).append(base)
                 else:
                     place_readonly(base)
-            written_blocks.extend(block.items())
+            for cls, bases_of_class in block.items():
+                bases_of_class.sort(key=lambda b: first_reader.get(b, unread))
+                written_blocks.append((cls, bases_of_class))
     for sig in extra_signals:
         if is_written(sig.base) and sig.base not in placed:
             placed.add(sig.base)

@@ -10,6 +10,7 @@ from nengo.builder.signal import Signal
 
 from .layout import SignalLayout, make_layout
 from .merge_policy import MergePolicy
+from .ordering import order_signals
 from .planners import get_planner
 from .simplify import DEFAULT_SIMPLIFICATIONS, SignalFacts, simplify
 
@@ -66,6 +67,7 @@ def build_plan(
         written,
     ),
     extra_signals: Iterable[Signal] = (),
+    sort_signals: bool = True,
 ) -> Plan:
     """Simplify ``operators``, plan them into groups, and lay out their signals.
 
@@ -73,7 +75,8 @@ def build_plan(
     operator writes it); operators merge only when ``policy`` gives them equal keys *and* their
     signals have equal classes at every operand position. ``protected`` signals are never treated
     as constants (e.g. trainable parameters). ``extra_signals`` are signals that the backend must
-    store although no operator may touch them (e.g. probed signals).
+    store although no operator may touch them (e.g. probed signals). ``sort_signals`` orders
+    operators within groups so that their signals are contiguous (`order_signals`).
     """
     operators, facts = simplify(operators, simplifications, SignalFacts(protected))
     written = {sig.base for op in operators for sig in op.sets + op.incs + op.updates}
@@ -88,7 +91,15 @@ def build_plan(
         return backend_key, tuple(storage_class(sig.base) for sig in op.all_signals)
 
     groups = get_planner(planner)(operators, MergePolicy(key))
-    layout = make_layout(
-        groups, extra_signals, storage_class, written.__contains__, facts.initial_values
-    )
+    extra_signals = list(extra_signals)
+
+    def layout_of(groups):
+        return make_layout(
+            groups, extra_signals, storage_class, written.__contains__, facts.initial_values
+        )
+
+    if sort_signals:
+        groups, layout = order_signals(groups, layout_of)
+    else:
+        layout = layout_of(groups)
     return Plan(tuple(tuple(g) for g in groups), layout)
