@@ -1,5 +1,7 @@
 """Probe data equal nengo.Simulator's on the same network and seed (float32 tolerance)."""
 
+import warnings
+
 import numpy as np
 import pytest
 import nengo
@@ -125,7 +127,7 @@ def test_sparse_transform(rng):
     "rule", [nengo.PES(), nengo.BCM(), nengo.Oja(), nengo.Voja(), nengo.RLS()], ids=repr
 )
 def test_learning_rules(rule):
-    """Learning rules run (through nengo's own steps for now) and match nengo."""
+    """Native learning rules match nengo (no NumPy fallback)."""
     with nengo.Network(seed=6) as net:
         stim = nengo.Node(lambda t: [np.sin(6 * t)])
         pre = nengo.Ensemble(30, 1)
@@ -144,7 +146,8 @@ def test_learning_rules(rule):
             nengo.Connection(stim, error, transform=-1)
             nengo.Connection(error, conn.learning_rule)
         nengo.Probe(post, synapse=0.02)
-    with pytest.warns(UserWarning, match="numpy_function"):
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*numpy_function.*")
         run_both(net, t=0.2, atol=5e-3)
 
 

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import nengo
 import scipy.sparse
+from nengo.builder.learning_rules import SimBCM, SimOja, SimPES, SimRLS, SimVoja
 from nengo.builder.neurons import SimNeurons
 from nengo.builder.operator import (
     BsrDotInc,
@@ -168,5 +169,39 @@ def test_sim_pyfunc():
         model.add_op(SimPyFunc(ys[0], lambda t, x: [t * x.sum(), x[0] ** 2], model.time, x))
         model.add_op(SimPyFunc(ys[1], lambda x: -x, None, x))
         return ys
+
+    check_builder_contract(make)
+
+
+def _rls_gamma(n):
+    g = np.eye(n) * 2.0 + 0.1
+    return (g + g.T) / 2
+
+
+LEARNING_RULES = {
+    "PES": lambda m, pre, post, W, d: SimPES(pre, post, d, learning_rate=1e-2),
+    "BCM": lambda m, pre, post, W, d: SimBCM(pre, post, driven_signal(m, 3, name="theta"), d, 1e-2),
+    "Oja": lambda m, pre, post, W, d: SimOja(pre, post, W, d, learning_rate=1e-2, beta=0.5),
+    "Voja": lambda m, pre, post, W, d: SimVoja(
+        driven_signal(m, 4, name="pre_decoded"), post, W, d, scale=np.arange(1.0, 4.0),
+        learning_signal=driven_signal(m, 1, name="signal"), learning_rate=1e-2,
+    ),
+    "RLS": lambda m, pre, post, W, d: SimRLS(pre, post, d, Signal(_rls_gamma(4), name="P")),
+}
+
+
+@pytest.mark.parametrize("rule", sorted(LEARNING_RULES))
+def test_learning_rules(rule):
+    def make(model):
+        watched = []
+        for i in range(2):
+            pre = driven_signal(model, 4, phase=i, name=f"pre{i}")
+            post = driven_signal(model, 3, freq=5.0, phase=i, name=f"post{i}")
+            weights = driven_signal(model, 12, freq=2.0, name=f"W{i}").reshape((3, 4))
+            delta = Signal(np.zeros((3, 4)), name=f"delta{i}")
+            op = LEARNING_RULES[rule](model, pre, post, weights, delta)
+            model.add_op(op)
+            watched += [delta] + [s for s in op.updates if s is not delta]
+        return watched
 
     check_builder_contract(make)

@@ -1,11 +1,11 @@
 """TensorFlow builders for nengo operators."""
 
-from nengo.builder.learning_rules import SimBCM, SimOja, SimPES, SimRLS, SimVoja
 from nengo.builder.transforms import GeneralConvInc
 
 from .builder import BuildConfig, OpBuilder, StepContext
 from .callbacks import py_call
 from .fallback import NumpyOpBuilder
+from .learning import register_learning_builders
 from .feeds import SimFeed, SimFeedBuilder, register_feed_builders
 from .neurons import NATIVE_NEURONS, SimNeuronsBuilder, register_neuron_builders
 from .operators import register_operator_builders
@@ -17,7 +17,7 @@ from .signals import ArraySpec, SignalAccess, TensorSignal
 __version__ = "0.1.0"
 
 # Operators that run through nengo's own NumPy step until they get native builders.
-NUMPY_STEP_OPERATORS = (SimPES, SimBCM, SimOja, SimVoja, SimRLS, GeneralConvInc)
+NUMPY_STEP_OPERATORS = (GeneralConvInc,)
 
 
 def default_registry() -> BuilderRegistry:
@@ -28,6 +28,7 @@ def default_registry() -> BuilderRegistry:
     register_process_builders(registry)
     register_pyfunc_builders(registry)
     register_feed_builders(registry)
+    register_learning_builders(registry)
     for op_type in NUMPY_STEP_OPERATORS:
         registry.register(op_type, NumpyOpBuilder)
     return registry
