@@ -243,3 +243,20 @@ def test_planner_setting():
     with pytest.raises(ValidationError, match="Unknown nengo-tf setting"):
         with net:
             nengo_tf.configure_settings(planer="noop")
+
+
+def test_xla_setting_gives_the_same_results():
+    with nengo.Network(seed=0) as no_callbacks:  # XLA needs a model without Python callbacks
+        stim = nengo.Node([0.3, -0.2])
+        ens = nengo.Ensemble(40, 2)
+        nengo.Connection(stim, ens)
+        probe = nengo.Probe(ens, synapse=0.01)
+    results = []
+    for xla in (False, True):
+        with no_callbacks:
+            nengo_tf.configure_settings(xla=xla)
+        with nengo_tf.Simulator(no_callbacks, unroll_simulation=3, progress_bar=False) as sim:
+            assert sim._loop.jit_compile == xla
+            sim.run_steps(20)
+            results.append(sim.data[probe])
+    np.testing.assert_allclose(results[0], results[1], atol=1e-5)

@@ -141,11 +141,13 @@ def _measure(make_sim, n_steps, reps, batch):
 
 
 def run_benchmarks(models, dimensions, neurons_per_d, neuron_type, minibatches, n_steps, reps,
-                   unroll=None, out=print):
+                   unroll=None, xla=True, out=print):
     """Run each model in nengo.Simulator and in nengo-tf at each minibatch size."""
     rows = []
     for name in models:
         net = MODELS[name](dimensions, neurons_per_d, NEURON_TYPES[neuron_type]())
+        with net:
+            nengo_tf.configure_settings(xla=xla)
         ref = _measure(lambda: nengo.Simulator(net, progress_bar=False), n_steps, reps, 1)
         for batch in minibatches:
             kwargs = {"minibatch_size": batch if batch > 1 else None, "progress_bar": False}
@@ -182,14 +184,17 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=1000)
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--unroll", type=int, default=None)
+    parser.add_argument("--no-xla", dest="xla", action="store_false",
+                        help="run nengo-tf without XLA compilation")
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args(argv)
 
     print(f"{args.dimensions} dimensions, {args.neurons_per_d} neurons per dimension, "
-          f"{args.neuron_type}, {args.steps} steps, median of {args.reps}")
+          f"{args.neuron_type}, {args.steps} steps, median of {args.reps}, "
+          f"XLA {'on' if args.xla else 'off'}, unroll {args.unroll or 1}")
     print(HEADER)
     rows = run_benchmarks(args.models, args.dimensions, args.neurons_per_d, args.neuron_type,
-                          args.minibatch, args.steps, args.reps, args.unroll)
+                          args.minibatch, args.steps, args.reps, args.unroll, args.xla)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"settings": vars(args), "results": rows}, f, indent=2)

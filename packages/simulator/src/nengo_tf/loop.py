@@ -14,7 +14,7 @@ class SimulationLoop:
     """
 
     def __init__(self, builders, storage, signals, probe_blocks, unroll: int, n_feed_rows: int,
-                 float_dtype, has_callbacks: bool):
+                 float_dtype, has_callbacks: bool, jit_compile: bool = False):
         self.builders = builders
         self.storage = storage
         self.signals = signals
@@ -23,6 +23,9 @@ class SimulationLoop:
         self.minibatch_size = storage.minibatch_size
         # Python callbacks must run in step order; otherwise let TF overlap iterations
         self.parallel_iterations = 1 if has_callbacks else 10
+        # XLA cannot compile Python callbacks (tf.numpy_function)
+        self.jit_compile = jit_compile and not has_callbacks
+        self._compiled = {}
         self.function = tf.function(
             self._run,
             input_signature=[
@@ -33,26 +36,40 @@ class SimulationLoop:
             autograph=False,
         )
 
-    def _step(self, state, constants, i, start, feeds, arrays):
-        values = dict(constants)
-        values.update(state)
-        ctx = StepContext(step=start + tf.cast(i, tf.int64) + 1, feed=feeds[i])
-        for builder in self.builders:
-            builder.step(values, ctx)
-        arrays = [
-            ta.write(i, tf.reshape(self.signals.read_batched(values, block), (block.size, -1)))
-            for ta, block in zip(arrays, self.probe_blocks)
-        ]
-        return {name: values[name] for name in state}, arrays
+    def _steps(self, n, state, constants, first_step, feed_rows):
+        """``n`` timesteps from ``state``: returns the new state and, per probe block, the
+        recorded values ``(n, size, minibatch)``. Pure, so it can be compiled with XLA."""
+        recorded = [[] for _ in self.probe_blocks]
+        for k in range(n):
+            values = dict(constants)
+            values.update(state)
+            ctx = StepContext(step=first_step + k, feed=feed_rows[k])
+            for builder in self.builders:
+                builder.step(values, ctx)
+            for out, block in zip(recorded, self.probe_blocks):
+                out.append(tf.reshape(self.signals.read_batched(values, block), (block.size, -1)))
+            state = {name: values[name] for name in state}
+        return state, [tf.stack(out) for out in recorded]
 
     def _loop(self, steps_per_iteration, i, stop, state, constants, start, feeds, arrays):
+        n = steps_per_iteration
+        steps = self._compiled.get(n)
+        if steps is None:
+            steps = lambda *args, n=n: self._steps(n, *args)  # noqa: E731
+            if self.jit_compile:
+                steps = tf.function(steps, jit_compile=True, autograph=False)
+            self._compiled[n] = steps
+
         def cond(i, state, arrays):
-            return i + steps_per_iteration <= stop
+            return i + n <= stop
 
         def body(i, state, arrays):
-            for k in range(steps_per_iteration):
-                state, arrays = self._step(state, constants, i + k, start, feeds, arrays)
-            return i + steps_per_iteration, state, arrays
+            first_step = start + tf.cast(i, tf.int64) + 1
+            state, recorded = steps(state, constants, first_step, feeds[i : i + n])
+            arrays = [
+                ta.scatter(tf.range(i, i + n), values) for ta, values in zip(arrays, recorded)
+            ]
+            return i + n, state, arrays
 
         return tf.while_loop(
             cond, body, (i, state, arrays), parallel_iterations=self.parallel_iterations

@@ -176,6 +176,7 @@ class Simulator:
             n_feed_rows=self._feeds.n_rows,
             float_dtype=self.dtype,
             has_callbacks=any(b.calls_python for b in self._builders),
+            jit_compile=bool(get_setting(settings_net, "xla")),
         )
 
     # ---- state ----

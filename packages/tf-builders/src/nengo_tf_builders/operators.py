@@ -163,7 +163,9 @@ class DotIncBuilder(OpBuilder):
 
 
 class SparseDotIncBuilder(OpBuilder):
-    """``Y += A @ X`` for a sparse A whose non-zero values live in a base array."""
+    """``Y += A @ X`` for a sparse A whose non-zero values live in a base array, as a gather of
+    X's rows, a product with the values, and a sum per output row (no sparse tensor types, so it
+    compiles with XLA and differentiates with respect to the values)."""
 
     def __init__(self, ops, signals, config):
         super().__init__(ops, signals, config)
@@ -171,14 +173,15 @@ class SparseDotIncBuilder(OpBuilder):
         self.A, self.X, self.Y = signals[op.A], signals[op.X], signals[op.Y]
         if self.A.minibatched:
             raise BuildError(f"{op}: sparse weights that change during the run are unsupported")
-        self.indices, _ = sparse_entries(op.A)
-        self.dense_shape = tuple(int(d) for d in op.A.initial_value.shape)
+        indices, _ = sparse_entries(op.A)
+        self.rows, self.cols = indices[:, 0], indices[:, 1]
+        self.n_rows, self.n_cols = (int(d) for d in op.A.initial_value.shape)
 
     def step(self, state, ctx):
         values = self.signals.read(state, self.A)
-        x = self.signals.read_batched(state, self.X)
-        a = tf.sparse.SparseTensor(self.indices, values, self.dense_shape)
-        result = tf.sparse.sparse_dense_matmul(a, tf.reshape(x, (self.dense_shape[1], -1)))
+        x = tf.reshape(self.signals.read_batched(state, self.X), (self.n_cols, -1))
+        products = values[:, None] * tf.gather(x, self.cols)
+        result = tf.math.unsorted_segment_sum(products, self.rows, self.n_rows)
         self.signals.write(state, self.Y, result, inc=True)
 
 
