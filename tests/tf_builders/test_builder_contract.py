@@ -17,6 +17,7 @@ from nengo.builder.operator import (
 )
 from nengo.builder.processes import SimProcess
 from nengo.builder.signal import Signal
+from nengo.builder.transforms import ConvInc, ConvTransposeInc
 
 from .contract import check_builder_contract, driven_signal
 
@@ -110,7 +111,11 @@ NEURON_TYPES = [
     nengo.SpikingRectifiedLinear(),
     nengo.Sigmoid(),
     nengo.Tanh(),
-    nengo.AdaptiveLIF(),  # no native builder yet: runs through nengo's own step
+    nengo.AdaptiveLIF(tau_n=0.05, inc_n=0.1),
+    nengo.AdaptiveLIFRate(tau_n=0.05, inc_n=0.1),
+    nengo.Izhikevich(),
+    nengo.Izhikevich(reset_voltage=-55, reset_recovery=4),
+    nengo.RegularSpiking(nengo.LIFRate()),  # (as a wrapper it receives rates as its input)
 ]
 
 
@@ -202,6 +207,39 @@ def test_learning_rules(rule):
             op = LEARNING_RULES[rule](model, pre, post, weights, delta)
             model.add_op(op)
             watched += [delta] + [s for s in op.updates if s is not delta]
+        return watched
+
+    check_builder_contract(make)
+
+
+CONVOLUTIONS = {
+    "2d-last": lambda: nengo.Convolution(4, (5, 5, 2), kernel_size=(3, 3), padding="same"),
+    "2d-first-strided": lambda: nengo.Convolution(
+        3, (2, 6, 6), kernel_size=(3, 3), strides=(2, 2), channels_last=False
+    ),
+    "2d-groups": lambda: nengo.Convolution(4, (5, 5, 4), kernel_size=(3, 3), groups=2),
+    "1d": lambda: nengo.Convolution(3, (8, 2), kernel_size=(3,), strides=(1,), padding="same"),
+    "transpose-2d": lambda: nengo.ConvolutionTranspose(
+        3, (4, 4, 2), kernel_size=(3, 3), strides=(2, 2)
+    ),
+    "transpose-1d-first": lambda: nengo.ConvolutionTranspose(
+        2, (3, 5), kernel_size=(2,), strides=(1,), channels_last=False
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONVOLUTIONS))
+def test_convolution(name, rng):
+    def make(model):
+        watched = []
+        for i in range(2):
+            conv = CONVOLUTIONS[name]()
+            x = driven_signal(model, conv.size_in, phase=i, name=f"x{i}")
+            y = Signal(np.zeros(conv.size_out), name=f"y{i}")
+            W = Signal(conv.sample(rng=rng), name=f"W{i}")
+            op_type = ConvTransposeInc if isinstance(conv, nengo.ConvolutionTranspose) else ConvInc
+            model.add_op(op_type(W, x, y, conv))
+            watched.append(y)
         return watched
 
     check_builder_contract(make)

@@ -30,6 +30,7 @@ def controlled_oscillator(n_neurons=600, tau=0.1, seed=0):
         nengo.Connection(control, osc[2])
         nengo.Connection(osc, osc[:2], function=feedback, synapse=tau)
         net.probe = nengo.Probe(osc[:2], synapse=0.02)
+        nengo_tf.configure_settings(xla=True)  # compiled timesteps: this is a long run
     return net
 
 

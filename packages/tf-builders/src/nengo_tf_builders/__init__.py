@@ -1,9 +1,8 @@
 """TensorFlow builders for nengo operators."""
 
-from nengo.builder.transforms import GeneralConvInc
-
 from .builder import BuildConfig, OpBuilder, StepContext
 from .callbacks import py_call
+from .convolution import ConvIncBuilder, register_convolution_builders
 from .fallback import NumpyOpBuilder
 from .learning import register_learning_builders
 from .feeds import SimFeed, SimFeedBuilder, register_feed_builders
@@ -16,10 +15,6 @@ from .signals import ArraySpec, SignalAccess, TensorSignal
 
 __version__ = "0.1.0"
 
-# Operators that run through nengo's own NumPy step until they get native builders.
-NUMPY_STEP_OPERATORS = (GeneralConvInc,)
-
-
 def default_registry() -> BuilderRegistry:
     """A new registry holding the builders for nengo's core operators."""
     registry = BuilderRegistry()
@@ -29,8 +24,7 @@ def default_registry() -> BuilderRegistry:
     register_pyfunc_builders(registry)
     register_feed_builders(registry)
     register_learning_builders(registry)
-    for op_type in NUMPY_STEP_OPERATORS:
-        registry.register(op_type, NumpyOpBuilder)
+    register_convolution_builders(registry)
     return registry
 
 
@@ -38,9 +32,9 @@ __all__ = [
     "ArraySpec",
     "BuildConfig",
     "BuilderRegistry",
+    "ConvIncBuilder",
     "LinearFilterBuilder",
     "NATIVE_NEURONS",
-    "NUMPY_STEP_OPERATORS",
     "NumpyOpBuilder",
     "OpBuilder",
     "SignalAccess",

@@ -59,6 +59,37 @@ def _lif(J, p, s, dt):
     return output, {"voltage": voltage, "refractory_time": refractory_time}
 
 
+def _adaptive(base):
+    """The adaptive version of ``base``: input reduced by an adaptation state that follows the
+    output, ``n += dt / tau_n * (inc_n * output - n)``."""
+
+    def step(J, p, s, dt):
+        n = s["adaptation"]
+        output, new_state = base(J - n, p, s, dt)
+        new_state["adaptation"] = n + (dt / p["tau_n"]) * (p["inc_n"] * output - n)
+        return output, new_state
+
+    return step
+
+
+def _izhikevich(J, p, s, dt):
+    J = tf.maximum(J, -30.0)
+    voltage, recovery = s["voltage"], s["recovery"]
+    voltage = voltage + dt * 1000 * (0.04 * voltage**2 + 5 * voltage + 140 - recovery + J)
+    spiked = voltage >= 30
+    output = tf.cast(spiked, J.dtype) / dt
+    voltage = tf.where(spiked, p["reset_voltage"] + tf.zeros_like(voltage), voltage)
+    recovery = recovery + dt * 1000 * (p["tau_recovery"] * (p["coupling"] * voltage - recovery))
+    recovery = tf.where(spiked, recovery + p["reset_recovery"], recovery)
+    return output, {"voltage": voltage, "recovery": recovery}
+
+
+def _regular_spiking(J, p, s, dt):
+    voltage = s["voltage"] + dt * J
+    n_spikes = tf.floor(voltage)
+    return (p["amplitude"] / dt) * n_spikes, {"voltage": voltage - n_spikes}
+
+
 @dataclass(frozen=True)
 class NeuronModel:
     params: tuple  # names of the neuron type's parameters used by ``step``
@@ -72,6 +103,17 @@ NATIVE_NEURONS = {
     nn.Tanh: NeuronModel(("tau_ref",), _tanh),
     nn.LIFRate: NeuronModel(("tau_rc", "tau_ref", "amplitude"), _lif_rate),
     nn.LIF: NeuronModel(("tau_rc", "tau_ref", "min_voltage", "amplitude"), _lif),
+    nn.AdaptiveLIFRate: NeuronModel(
+        ("tau_rc", "tau_ref", "amplitude", "tau_n", "inc_n"), _adaptive(_lif_rate)
+    ),
+    nn.AdaptiveLIF: NeuronModel(
+        ("tau_rc", "tau_ref", "min_voltage", "amplitude", "tau_n", "inc_n"), _adaptive(_lif)
+    ),
+    nn.Izhikevich: NeuronModel(
+        ("tau_recovery", "coupling", "reset_voltage", "reset_recovery"), _izhikevich
+    ),
+    # the spiking half of RegularSpiking(base): nengo runs the base rate type as its own op
+    nn.RegularSpiking: NeuronModel(("amplitude",), _regular_spiking),
 }
 
 
