@@ -32,6 +32,10 @@ def run_both(net, t=0.3, atol=1e-4, rtol=1e-3, seed=None, **kwargs):
         nengo.SpikingRectifiedLinear(),
         nengo.Sigmoid(),
         nengo.Tanh(),
+        nengo.AdaptiveLIF(),
+        nengo.AdaptiveLIFRate(),
+        nengo.Izhikevich(),
+        nengo.RegularSpiking(nengo.LIFRate()),
     ],
     ids=lambda n: type(n).__name__,
 )
@@ -46,14 +50,14 @@ def test_neuron_types(neuron_type):
         nengo.Probe(ens.neurons)
         nengo.Probe(ens, synapse=0.02)
     # spikes are 0 or 1/dt: allow the rare neuron whose spike moves by one step in float32
-    spiking = isinstance(neuron_type, (nengo.LIF, nengo.SpikingRectifiedLinear))
+    spiking = neuron_type.spiking
     with nengo.Simulator(net, progress_bar=False) as ref:
         ref.run(0.3)
     with nengo_tf.Simulator(net, progress_bar=False) as sim:
         sim.run(0.3)
     for probe in net.all_probes:
         diff = np.abs(sim.data[probe] - ref.data[probe])
-        if spiking and probe.target is ens.neurons:
+        if spiking and isinstance(probe.target, nengo.ensemble.Neurons):
             assert np.mean(diff > 1) < 1e-3
         elif spiking:
             assert np.max(diff) < 0.02, probe
@@ -179,3 +183,42 @@ def test_float64_matches_closely():
         nengo.Connection(stim, ens)
         nengo.Probe(ens, synapse=0.01)
     run_both(net, atol=1e-9, rtol=1e-7, dtype="float64")
+
+
+@pytest.mark.parametrize(
+    "neuron_type",
+    [nengo.StochasticSpiking(nengo.LIFRate()), nengo.PoissonSpiking(nengo.Tanh())],
+    ids=lambda n: type(n).__name__,
+)
+def test_random_spiking_statistics(neuron_type):
+    """Random spiking wrappers: the same seed gives the same spikes, and spike counts follow the
+    rates (nengo draws from NumPy, we from TensorFlow, so only statistics can match)."""
+    with nengo.Network(seed=9) as net:
+        ens = nengo.Ensemble(100, 1, neuron_type=neuron_type)
+        stim = nengo.Node([0.6])
+        nengo.Connection(stim, ens)
+        spikes = nengo.Probe(ens.neurons)
+    with nengo.Simulator(net, progress_bar=False) as ref:
+        ref.run(1.0)
+    runs = []
+    for _ in range(2):
+        with nengo_tf.Simulator(net, seed=3, progress_bar=False) as sim:
+            sim.run(1.0)
+            runs.append(sim.data[spikes])
+    np.testing.assert_array_equal(runs[0], runs[1])
+    ours, theirs = runs[0].mean(axis=0), ref.data[spikes].mean(axis=0)
+    assert np.corrcoef(ours, theirs)[0, 1] > 0.95
+    assert abs(ours.mean() - theirs.mean()) < 0.1 * abs(theirs.mean()) + 1
+
+
+def test_convolution_network():
+    with nengo.Network(seed=10) as net:
+        image = nengo.Node(np.linspace(-1, 1, 36))
+        conv = nengo.Convolution(4, (6, 6, 1), kernel_size=(3, 3), init=nengo.dists.Uniform(-1, 1))
+        layer = nengo.Ensemble(conv.output_shape.size, 1, neuron_type=nengo.RectifiedLinear())
+        nengo.Connection(image, layer.neurons, transform=conv)
+        back = nengo.ConvolutionTranspose(1, conv.output_shape, kernel_size=(3, 3))
+        out = nengo.Node(size_in=back.size_out)
+        nengo.Connection(layer.neurons, out, transform=back, synapse=0.01)
+        nengo.Probe(out)
+    run_both(net, t=0.05, rtol=1e-4, atol=1e-3)

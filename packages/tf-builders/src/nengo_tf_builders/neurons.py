@@ -90,10 +90,32 @@ def _regular_spiking(J, p, s, dt):
     return (p["amplitude"] / dt) * n_spikes, {"voltage": voltage - n_spikes}
 
 
+def _signed(J, p):
+    """``|J|`` and the sign to give spikes: rates are signed only for negative base types."""
+    negative = p["negative"] > 0
+    return tf.where(negative, tf.abs(J), J), tf.where(negative, tf.sign(J), tf.ones_like(J))
+
+
+def _stochastic_spiking(J, p, s, dt, seed):
+    rate, sign = _signed(J, p)
+    expected = dt * rate
+    n_spikes = tf.floor(expected)
+    uniform = tf.random.stateless_uniform(tf.shape(J), seed, dtype=J.dtype)
+    n_spikes += tf.cast(uniform < expected - n_spikes, J.dtype)
+    return (p["amplitude"] / dt) * n_spikes * sign, {}
+
+
+def _poisson_spiking(J, p, s, dt, seed):
+    rate, sign = _signed(J, p)
+    n_spikes = tf.random.stateless_poisson(tf.shape(J), seed, rate * dt, dtype=J.dtype)
+    return (p["amplitude"] / dt) * n_spikes * sign, {}
+
+
 @dataclass(frozen=True)
 class NeuronModel:
     params: tuple  # names of the neuron type's parameters used by ``step``
     step: Callable
+    random: bool = False  # ``step`` takes a stateless random seed as its last argument
 
 
 NATIVE_NEURONS = {
@@ -114,6 +136,10 @@ NATIVE_NEURONS = {
     ),
     # the spiking half of RegularSpiking(base): nengo runs the base rate type as its own op
     nn.RegularSpiking: NeuronModel(("amplitude",), _regular_spiking),
+    # random spike counts from TensorFlow's counter-based generators: same seed, same spikes,
+    # the same statistics as nengo's (but not nengo's NumPy random stream)
+    nn.StochasticSpiking: NeuronModel(("amplitude", "negative"), _stochastic_spiking, True),
+    nn.PoissonSpiking: NeuronModel(("amplitude", "negative"), _poisson_spiking, True),
 }
 
 
@@ -144,6 +170,12 @@ class SimNeuronsBuilder(OpBuilder):
             )[:, None]
             for name in self.model.params
         }
+        if self.model.random:
+            self.seed = tf.Variable(0, dtype=tf.int64, trainable=False, name="neuron_seed")
+
+    def reset(self, rng, seed):
+        if self.model.random:
+            self.seed.assign(seed)
 
     def step(self, state, ctx):
         read = self.signals.read_batched
@@ -152,7 +184,10 @@ class SimNeuronsBuilder(OpBuilder):
             name: tf.reshape(read(state, ts), (ts.size, -1)) for name, ts in self.state.items()
         }
         params = {name: tf.constant(value) for name, value in self.params.items()}
-        output, new_state = self.model.step(J, params, current, self.config.dt)
+        args = (J, params, current, self.config.dt)
+        if self.model.random:
+            args += (tf.stack([self.seed.read_value(), ctx.step]),)
+        output, new_state = self.model.step(*args)
         self.signals.write(state, self.output, output)
         for name, value in new_state.items():
             self.signals.write(state, self.state[name], value)
