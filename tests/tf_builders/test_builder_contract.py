@@ -243,3 +243,17 @@ def test_convolution(name, rng):
         return watched
 
     check_builder_contract(make)
+
+
+def test_unsupported_convolution_is_a_build_error_that_says_what_to_do(rng):
+    import nengo_tf
+    from nengo.builder import Model
+    from nengo.exceptions import BuildError
+
+    conv = nengo.Convolution(2, (4, 4, 4, 1), kernel_size=(3, 3, 3), strides=(1, 1, 1))
+    model = Model(dt=0.001)
+    x = Signal(np.zeros(conv.size_in), name="x")
+    y = Signal(np.zeros(conv.size_out), name="y")
+    model.add_op(ConvInc(Signal(conv.sample(rng=rng)), x, y, conv))
+    with pytest.raises(BuildError, match="3-D convolutions are unsupported.*Conv3D"):
+        nengo_tf.Simulator(None, model=model, progress_bar=False)

@@ -20,10 +20,17 @@ class ConvIncBuilder(OpBuilder):
         (op,) = ops
         self.conv = conv = op.conv
         if conv.dimensions > 2:
-            raise BuildError(f"{op}: convolutions over more than 2 dimensions are unsupported")
+            raise BuildError(
+                f"{op}: {conv.dimensions}-D convolutions are unsupported (nengo-tf runs 1-D and "
+                "2-D ones); fold extra dimensions into channels, or use a TensorNode with a Keras "
+                "Conv3D layer"
+            )
         self.W, self.X, self.Y = signals[op.W], signals[op.X], signals[op.Y]
         if self.W.minibatched:
-            raise BuildError(f"{op}: convolution kernels that change during the run are unsupported")
+            raise BuildError(
+                f"{op}: convolution kernels that change during the run are unsupported; train "
+                "them with the simulator's training methods instead of an online learning rule"
+            )
         self.transpose = op.is_transpose
         self.strides = tuple(conv.strides)
         self.padding = conv.padding.upper()

@@ -172,7 +172,10 @@ class SparseDotIncBuilder(OpBuilder):
         (op,) = ops
         self.A, self.X, self.Y = signals[op.A], signals[op.X], signals[op.Y]
         if self.A.minibatched:
-            raise BuildError(f"{op}: sparse weights that change during the run are unsupported")
+            raise BuildError(
+                f"{op}: sparse weights that change during the run are unsupported; use a Dense "
+                "transform for weights that a learning rule changes"
+            )
         indices, _ = sparse_entries(op.A)
         self.rows, self.cols = indices[:, 0], indices[:, 1]
         self.n_rows, self.n_cols = (int(d) for d in op.A.initial_value.shape)
