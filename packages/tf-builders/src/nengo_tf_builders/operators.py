@@ -155,7 +155,8 @@ class DotIncBuilder(OpBuilder):
             x = tf.reshape(x, (k, m, -1))  # X is a (column) vector: (k, m, batch or 1)
             if A.minibatched:
                 a = tf.reshape(a, (k, -1, m, batch))
-                result = tf.reduce_sum(a * x[:, None], axis=2)
+                # a batched matrix-vector product per element (no (n, m, batch) temporary)
+                result = tf.einsum("knmb,kmb->knb", a, tf.broadcast_to(x, (k, m, batch)))
             else:
                 result = tf.matmul(tf.reshape(a, (k, -1, m)), x)
         result = tf.reshape(result, (self.Y.size, -1))
