@@ -260,3 +260,26 @@ def test_xla_setting_gives_the_same_results():
             sim.run_steps(20)
             results.append(sim.data[probe])
     np.testing.assert_allclose(results[0], results[1], atol=1e-5)
+
+
+def test_each_minibatch_element_learns_its_own_weights():
+    with nengo.Network(seed=4) as net:
+        stim = nengo.Node(np.zeros(1))
+        pre = nengo.Ensemble(40, 1)
+        post = nengo.Node(size_in=1)
+        nengo.Connection(stim, pre)
+        conn = nengo.Connection(
+            pre, post, function=lambda x: 0, learning_rule_type=nengo.PES(learning_rate=1e-3)
+        )
+        nengo.Connection(post, conn.learning_rule)
+        nengo.Connection(stim, conn.learning_rule, transform=-1)  # learn post = stim
+        probe = nengo.Probe(post, synapse=0.01)
+    data = np.stack([np.full((200, 1), 0.5), np.full((200, 1), -0.5)])
+    with nengo_tf.Simulator(net, minibatch_size=2, progress_bar=False) as sim:
+        sim.run_steps(200, data={stim: data})
+        batched = sim.data[probe]
+    assert batched[0, -1, 0] > 0.3 and batched[1, -1, 0] < -0.3  # each learned its own target
+    for b in range(2):
+        with nengo_tf.Simulator(net, minibatch_size=1, progress_bar=False) as sim:
+            sim.run_steps(200, data={stim: data[b : b + 1]})
+            np.testing.assert_allclose(sim.data[probe][0], batched[b], atol=1e-5)
