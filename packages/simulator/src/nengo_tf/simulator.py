@@ -13,6 +13,8 @@ from nengo.utils.graphs import toposort
 from nengo.utils.progress import Progress, ProgressTracker
 from nengo.utils.simulator import operator_dependency_graph
 from nengo_graph_optimizer import MergePolicy, build_plan
+from nengo_tensor_layers import TensorNodeModelBuilder
+from nengo_tensor_layers import register_builders as register_tensor_node_builders
 from nengo_tf_builders import BuildConfig, SignalAccess, default_registry
 
 from .inputs import InputFeeds
@@ -107,6 +109,7 @@ class Simulator:
                 dt=float(dt),
                 label=f"{network}, dt={dt:f}",
                 decoder_cache=get_default_decoder_cache(),
+                builder=TensorNodeModelBuilder(),
             )
         elif network is not None and model.dt != dt:
             warnings.warn(f"Model dt ({model.dt}) does not match Simulator dt ({dt})")
@@ -143,6 +146,7 @@ class Simulator:
         ]
         self._feeds = InputFeeds(model, model.operators, batch, self.dtype.as_numpy_dtype)
         registry = default_registry()
+        register_tensor_node_builders(registry)
         probe_signals = [model.sig[p]["in"] for p in model.probes]
         settings_net = network or model.toplevel
         self.plan = build_plan(
@@ -294,6 +298,15 @@ class Simulator:
     def time(self) -> float:
         """Simulated time since the last reset, in seconds."""
         return self._n_steps * self.dt
+
+    @property
+    def trainable_weights(self) -> list:
+        """TensorFlow variables of Keras layers inside TensorNodes: gradients of probe outputs
+        reach them through the simulation loop."""
+        weights = []
+        for builder in self._builders:
+            weights.extend(getattr(builder, "trainable_weights", []))
+        return weights
 
     @property
     def data(self) -> SimulationData:
