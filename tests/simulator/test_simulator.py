@@ -283,3 +283,13 @@ def test_each_minibatch_element_learns_its_own_weights():
         with nengo_tf.Simulator(net, minibatch_size=1, progress_bar=False) as sim:
             sim.run_steps(200, data={stim: data[b : b + 1]})
             np.testing.assert_allclose(sim.data[probe][0], batched[b], atol=1e-5)
+
+
+def test_profile_and_group_timings(tmp_path):
+    net = make_net()
+    with nengo_tf.Simulator(net, progress_bar=False) as sim:
+        sim.run_steps(5, profile=str(tmp_path / "profile"))
+        assert any((tmp_path / "profile").rglob("*.xplane.pb"))
+        report = sim.group_timings(repeats=3)
+    assert f"{len(sim.plan.groups)} groups" in report
+    assert "SimNeurons" in report and "by operator type" in report

@@ -43,16 +43,19 @@ def test_contiguous_reads_are_slices_and_others_gathers():
     assert access.counts["read_whole"] == 1
 
 
-def test_writes_replace_whole_arrays_and_scatter_parts():
-    a = Signal(np.zeros(3), name="a")
+def test_writes_replace_whole_arrays_slice_large_blocks_and_scatter_small_ones():
+    a = Signal(np.zeros(10), name="a")
     layout, access = _access([a], written={a})
     name = layout.arrays[0].name
-    state = {name: tf.zeros((3, 2))}
-    access.write(state, access[a], tf.ones((3, 2)))
+    state = {name: tf.zeros((10, 2))}
+    access.write(state, access[a], tf.ones((10, 2)))
     assert access.counts["write_whole"] == 1
-    access.write(state, access[a[1:]], tf.ones((2, 2)), inc=True)
+    access.write(state, access[a[1:]], tf.ones((9, 2)), inc=True)
+    assert access.counts["write_slice"] == 1
+    access.write(state, access[a[2:4]], tf.ones((2, 2)), inc=True)
     assert access.counts["write_scatter"] == 1
-    np.testing.assert_array_equal(state[name].numpy(), [[1, 1], [2, 2], [2, 2]])
+    expected = np.array([1, 2, 3, 3] + [2] * 6, dtype=float)[:, None].repeat(2, axis=1)
+    np.testing.assert_array_equal(state[name].numpy(), expected)
 
 
 def test_merged_groups_read_one_contiguous_block():

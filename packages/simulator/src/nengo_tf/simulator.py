@@ -20,6 +20,7 @@ from nengo_tf_builders import BuildConfig, SignalAccess, default_registry
 from .inputs import InputFeeds
 from .loop import SimulationLoop
 from .probes import ProbeRecorder, SimulationData
+from .profiling import Profile, format_group_timings, group_timings
 from .settings import get_setting
 from .storage import SignalValues, Storage, signal_classes
 
@@ -334,11 +335,13 @@ class Simulator:
         """Advance one timestep."""
         self.run_steps(1, data=data, progress_bar=False)
 
-    def run_steps(self, n_steps, data=None, progress_bar=None):
+    def run_steps(self, n_steps, data=None, progress_bar=None, profile=False):
         """Advance exactly ``n_steps`` timesteps.
 
         ``data`` maps input Nodes (Nodes without input) to arrays ``(minibatch_size, n_steps,
-        node.size_out)`` that replace their output for this run.
+        node.size_out)`` that replace their output for this run. ``profile`` (True, or a folder)
+        writes a TensorFlow profile of the run (default folder: ``nengo_tf_profile``); see also
+        `group_timings` for a per-group report.
         """
         self._check_open("run")
         if not isinstance(n_steps, (int, np.integer)) or n_steps < 0:
@@ -351,7 +354,10 @@ class Simulator:
             return
         progress_bar = self.progress_bar if progress_bar is None else progress_bar
         progress = Progress("Simulating", "Simulation", n_steps)
-        with ProgressTracker(progress_bar, progress) as tracker:
+        profiling = Profile(profile if isinstance(profile, str) else "nengo_tf_profile")
+        with ProgressTracker(progress_bar, progress) as tracker, (
+            profiling if profile else contextlib.nullcontext()
+        ):
             feeds = self._feeds.values(self._n_steps, n_steps, checked)
             outputs = self._run_loop(n_steps, feeds)
             self._probes.append_combined([out.numpy() for out in outputs], self._n_steps)
@@ -370,6 +376,11 @@ class Simulator:
                 errors.clear()
                 raise error
             raise SimulationError(f"TensorFlow failed while simulating: {e.message}") from e
+
+    def group_timings(self, repeats: int = 50) -> str:
+        """A report of the time each operator group takes per step (slowest first)."""
+        self._check_open("profile")
+        return format_group_timings(group_timings(self, repeats))
 
     def trange(self, sample_every=None, dt=None):
         """Times of the probe samples: ``dt, 2*dt, ...`` (every ``sample_every`` seconds)."""

@@ -154,9 +154,11 @@ class DotIncBuilder(OpBuilder):
             m = self.a_shape[-1]
             x = tf.reshape(x, (k, m, -1))  # X is a (column) vector: (k, m, batch or 1)
             if A.minibatched:
-                a = tf.reshape(a, (k, -1, m, batch))
-                # a batched matrix-vector product per element (no (n, m, batch) temporary)
-                result = tf.einsum("knmb,kmb->knb", a, tf.broadcast_to(x, (k, m, batch)))
+                if batch == 1:  # the batch axis is free to drop: a plain matrix product
+                    result = tf.matmul(tf.reshape(a, (k, -1, m)), x)
+                else:  # a matrix-vector product per element (no (n, m, batch) temporary)
+                    a = tf.reshape(a, (k, -1, m, batch))
+                    result = tf.einsum("knmb,kmb->knb", a, tf.broadcast_to(x, (k, m, batch)))
             else:
                 result = tf.matmul(tf.reshape(a, (k, -1, m)), x)
         result = tf.reshape(result, (self.Y.size, -1))

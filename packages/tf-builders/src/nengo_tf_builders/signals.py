@@ -173,6 +173,14 @@ class SignalAccess:
             self.counts["write_whole"] += 1
             state[name] = x + value if inc else value
             return
+        if sl is not None and 4 * seg.size >= seg.array.size:
+            # a large contiguous block: rebuilding the array around it (memory copies) beats a
+            # scatter with one index per row
+            self.counts["write_slice"] += 1
+            start, stop = sl
+            block = x[start:stop] + value if inc else value
+            state[name] = tf.concat([x[:start], block, x[stop:]], axis=0)
+            return
         self.counts["write_scatter"] += 1
         indices = tf.constant(seg.indices[:, None])
         if inc:
