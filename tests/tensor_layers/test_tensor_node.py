@@ -63,8 +63,9 @@ def test_bad_tensor_functions_are_named():
     with nengo.Network() as net:
         wrong = TensorNode(lambda x: tf.ones((1, 5)), size_in=1, size_out=2, pass_time=False)
         nengo.Connection(nengo.Node([1.0]), wrong)
-    with pytest.raises(BuildError, match=r"returned shape \(1, 5\); expected \(1, 2\)"):
-        nengo_tf.Simulator(net, progress_bar=False).run_steps(1)
+    with nengo_tf.Simulator(net, progress_bar=False) as sim:
+        with pytest.raises(BuildError, match=r"returned shape \(1, 5\); expected \(1, 2\)"):
+            sim.run_steps(1)
 
 
 def test_data_for_tensor_node_is_rejected():
@@ -138,3 +139,12 @@ def test_keras_weights_get_gradients_through_the_simulation():
         grads = tape.gradient(loss, weights)
     assert all(g is not None and np.all(np.isfinite(g.numpy())) for g in grads)
     assert any(np.any(g.numpy() != 0) for g in grads)
+
+
+def test_wrong_output_dtype_is_a_build_error():
+    with nengo.Network() as net:
+        node = TensorNode(lambda x: x > 0, size_in=1, size_out=1, pass_time=False, label="flags")
+        nengo.Connection(nengo.Node([1.0]), node)
+    with nengo_tf.Simulator(net, progress_bar=False) as sim:
+        with pytest.raises(BuildError, match="flags.*dtype bool"):
+            sim.run_steps(1)
