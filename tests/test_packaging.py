@@ -24,8 +24,17 @@ PACKAGES = {
 @pytest.mark.parametrize("folder", sorted(PACKAGES))
 def test_wheel_builds_with_sibling_ranges(folder, tmp_path):
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path),
-         str(ROOT / "packages" / folder)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "-w",
+            str(tmp_path),
+            str(ROOT / "packages" / folder),
+        ],
         check=True,
     )
     (wheel,) = tmp_path.glob("*.whl")

@@ -36,20 +36,39 @@ def networks(draw, max_ensembles=4, learning=True):
             synapse = draw(st.sampled_from(SYNAPSES))
             if synapse is None and not (isinstance(pre, nengo.Node) and pre.size_in == 0):
                 synapse = 0.005  # no loop of unfiltered connections (nengo cannot build those)
-            if kind == "neurons" and isinstance(pre, nengo.Ensemble) and isinstance(post, nengo.Ensemble):
+            if (
+                kind == "neurons"
+                and isinstance(pre, nengo.Ensemble)
+                and isinstance(post, nengo.Ensemble)
+            ):
                 transform = rng.randn(post.n_neurons, pre.n_neurons) * 0.01
                 nengo.Connection(pre.neurons, post.neurons, transform=transform, synapse=synapse)
             elif kind == "function" and isinstance(pre, nengo.Ensemble):
-                nengo.Connection(pre, post, function=lambda x, d=post.size_in: np.tanh(np.sum(x)) * np.ones(d), synapse=synapse)
+                nengo.Connection(
+                    pre,
+                    post,
+                    function=lambda x, d=post.size_in: np.tanh(np.sum(x)) * np.ones(d),
+                    synapse=synapse,
+                )
             else:
                 transform = rng.randn(post.size_in, pre.size_out) * 0.5 if kind != "plain" else None
                 if transform is None and pre.size_out != post.size_in:
                     transform = np.ones((post.size_in, pre.size_out)) * 0.5
-                nengo.Connection(pre, post, transform=1 if transform is None else transform, synapse=synapse)
+                nengo.Connection(
+                    pre, post, transform=1 if transform is None else transform, synapse=synapse
+                )
         if learning and draw(st.booleans()) and len(ensembles) >= 2:
-            conn = nengo.Connection(ensembles[0], ensembles[1], function=lambda x: np.zeros(ensembles[1].dimensions),
-                                    learning_rule_type=nengo.PES(learning_rate=1e-3))
-            nengo.Connection(ensembles[1], conn.learning_rule, transform=np.eye(ensembles[1].dimensions) if ensembles[1].dimensions > 1 else 1)
+            conn = nengo.Connection(
+                ensembles[0],
+                ensembles[1],
+                function=lambda x: np.zeros(ensembles[1].dimensions),
+                learning_rule_type=nengo.PES(learning_rate=1e-3),
+            )
+            nengo.Connection(
+                ensembles[1],
+                conn.learning_rule,
+                transform=np.eye(ensembles[1].dimensions) if ensembles[1].dimensions > 1 else 1,
+            )
         for ens in ensembles:
             nengo.Probe(ens, synapse=0.01)
             nengo.Probe(ens.neurons)

@@ -87,11 +87,16 @@ def test_conv_pooling_stack_with_lif_matches_keras():
             image, tf.keras.layers.Conv2D, shape_in=(6, 6, 1), filters=4, kernel_size=3
         )
         spikes = tensor_layer(
-            conv, nengo.LIF(amplitude=0.01), max_rates=nengo.dists.Choice([100]),
+            conv,
+            nengo.LIF(amplitude=0.01),
+            max_rates=nengo.dists.Choice([100]),
             intercepts=nengo.dists.Choice([0]),
         )
         pooled = tensor_layer(
-            spikes, tf.keras.layers.AveragePooling2D, shape_in=(4, 4, 4), pool_size=2,
+            spikes,
+            tf.keras.layers.AveragePooling2D,
+            shape_in=(4, 4, 4),
+            pool_size=2,
             synapse=0.01,
         )
         dense = tensor_layer(pooled, tf.keras.layers.Dense, units=2, synapse=None)
@@ -115,9 +120,7 @@ def test_conv_pooling_stack_with_lif_matches_keras():
     )
     # Dense applied by Keras to the pooled values the simulation saw
     keras_dense = dense.tensor_func.layer(sim.data[p_pool].reshape(-1, 16)).numpy()
-    np.testing.assert_allclose(
-        sim.data[p_dense].reshape(-1, 2), keras_dense, rtol=1e-5, atol=1e-6
-    )
+    np.testing.assert_allclose(sim.data[p_dense].reshape(-1, 2), keras_dense, rtol=1e-5, atol=1e-6)
 
 
 def test_keras_weights_get_gradients_through_the_simulation():
@@ -126,7 +129,7 @@ def test_keras_weights_get_gradients_through_the_simulation():
         dense = tensor_layer(stim, tf.keras.layers.Dense, units=1)
         ens = nengo.Ensemble(20, 1, neuron_type=nengo.LIFRate())
         nengo.Connection(dense, ens)
-        probe = nengo.Probe(ens, synapse=0.01)
+        nengo.Probe(ens, synapse=0.01)
     with nengo_tf.Simulator(net, minibatch_size=2, progress_bar=False) as sim:
         weights = sim.trainable_weights
         assert {id(w) for w in weights} == {

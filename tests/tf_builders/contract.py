@@ -15,9 +15,7 @@ def driven_signal(model, size, freq=3.0, phase=0.0, name="x"):
     """A signal that changes every step (so it is minibatched state, not a constant)."""
     sig = Signal(np.zeros(size), name=name)
     k = np.arange(1, size + 1)
-    model.add_op(
-        SimPyFunc(sig, lambda t, k=k: np.sin(freq * k * t + phase), t=model.time, x=None)
-    )
+    model.add_op(SimPyFunc(sig, lambda t, k=k: np.sin(freq * k * t + phase), t=model.time, x=None))
     return sig
 
 
@@ -32,9 +30,7 @@ def check_builder_contract(make_ops, n_steps=5, atol=1e-5, rtol=1e-4):
         nengo_tf.Simulator(None, model=model, progress_bar=False),
         nengo_tf.Simulator(None, model=model, minibatch_size=3, progress_bar=False),
         nengo_tf.Simulator(None, model=model, optimize=False, progress_bar=False),
-        nengo_tf.Simulator(
-            None, model=model, minibatch_size=2, optimize=False, progress_bar=False
-        ),
+        nengo_tf.Simulator(None, model=model, minibatch_size=2, optimize=False, progress_bar=False),
     ]
     try:
         for _ in range(n_steps):

@@ -188,8 +188,13 @@ LEARNING_RULES = {
     "BCM": lambda m, pre, post, W, d: SimBCM(pre, post, driven_signal(m, 3, name="theta"), d, 1e-2),
     "Oja": lambda m, pre, post, W, d: SimOja(pre, post, W, d, learning_rate=1e-2, beta=0.5),
     "Voja": lambda m, pre, post, W, d: SimVoja(
-        driven_signal(m, 4, name="pre_decoded"), post, W, d, scale=np.arange(1.0, 4.0),
-        learning_signal=driven_signal(m, 1, name="signal"), learning_rate=1e-2,
+        driven_signal(m, 4, name="pre_decoded"),
+        post,
+        W,
+        d,
+        scale=np.arange(1.0, 4.0),
+        learning_signal=driven_signal(m, 1, name="signal"),
+        learning_rate=1e-2,
     ),
     "RLS": lambda m, pre, post, W, d: SimRLS(pre, post, d, Signal(_rls_gamma(4), name="P")),
 }

@@ -140,9 +140,7 @@ def make_layout(
     for group in groups:
         n_positions = max(len(op.all_signals) for op in group)
         for pos in range(n_positions):
-            bases = _unique(
-                op.all_signals[pos].base for op in group if pos < len(op.all_signals)
-            )
+            bases = _unique(op.all_signals[pos].base for op in group if pos < len(op.all_signals))
             block: dict = {}
             for base in bases:
                 if base in placed:

@@ -157,8 +157,7 @@ def transitive_planner(operators: Sequence[Operator], policy: MergePolicy) -> Gr
         ancestors[op] = seen
         refined[op] = (buckets[op], seen.get(buckets[op], -1) + 1)
     bucket_of = {
-        op: buckets[op] if buckets[op][0] == "solo" else ("key", refined[op])
-        for op in operators
+        op: buckets[op] if buckets[op][0] == "solo" else ("key", refined[op]) for op in operators
     }
     return _run(operators, bucket_of, lambda s: s.greedy_choice())
 

@@ -1,4 +1,4 @@
-""""Set" variants of nengo's increment operators, made by the reset-increment simplification.
+""" "Set" variants of nengo's increment operators, made by the reset-increment simplification.
 
 Each behaves like its nengo parent but overwrites its output instead of adding to it, so it
 declares the output in ``sets`` (which orders it before readers and after nothing else) and

@@ -85,7 +85,9 @@ def random_network(dimensions, neurons_per_d, neuron_type, n_ensembles=20, conne
     with _configured(neuron_type) as net:
         net.inp = nengo.Node(np.zeros(dimensions))
         net.out = nengo.Node(size_in=dimensions)
-        ensembles = [nengo.Ensemble(neurons_per_d * dimensions, dimensions) for _ in range(n_ensembles)]
+        ensembles = [
+            nengo.Ensemble(neurons_per_d * dimensions, dimensions) for _ in range(n_ensembles)
+        ]
         ones = nengo.solvers.NoSolver(np.ones((neurons_per_d * dimensions, dimensions)))
         for ens in ensembles:
             nengo.Connection(net.inp, ens)
@@ -101,11 +103,15 @@ def spiking_convnet(dimensions, neurons_per_d, neuron_type):
     side = max(4, int(np.sqrt(dimensions)))
     with _configured(neuron_type) as net:
         net.inp = nengo.Node(np.zeros(side * side))
-        conv = nengo.Convolution(8, (side, side, 1), kernel_size=(3, 3), init=nengo.dists.Uniform(-0.3, 0.3))
+        conv = nengo.Convolution(
+            8, (side, side, 1), kernel_size=(3, 3), init=nengo.dists.Uniform(-0.3, 0.3)
+        )
         layer = nengo.Ensemble(conv.output_shape.size, 1)
         nengo.Connection(net.inp, layer.neurons, transform=conv)
         net.out = nengo.Node(size_in=10)
-        nengo.Connection(layer.neurons, net.out, transform=nengo.dists.Uniform(-0.01, 0.01), synapse=0.01)
+        nengo.Connection(
+            layer.neurons, net.out, transform=nengo.dists.Uniform(-0.01, 0.01), synapse=0.01
+        )
         net.p = nengo.Probe(net.out)
     return net
 
@@ -140,8 +146,18 @@ def _measure(make_sim, n_steps, reps, batch):
     }
 
 
-def run_benchmarks(models, dimensions, neurons_per_d, neuron_type, minibatches, n_steps, reps,
-                   unroll=None, xla=True, out=print):
+def run_benchmarks(
+    models,
+    dimensions,
+    neurons_per_d,
+    neuron_type,
+    minibatches,
+    n_steps,
+    reps,
+    unroll=None,
+    xla=True,
+    out=print,
+):
     """Run each model in nengo.Simulator and in nengo-tf at each minibatch size."""
     rows = []
     for name in models:
@@ -154,29 +170,45 @@ def run_benchmarks(models, dimensions, neurons_per_d, neuron_type, minibatches, 
             if unroll:
                 kwargs["unroll_simulation"] = unroll
             ours = _measure(lambda: nengo_tf.Simulator(net, **kwargs), n_steps, reps, batch)
-            row = {"model": name, "minibatch": batch, "nengo": ref, "nengo_tf": ours,
-                   "ratio": ours["steps_per_s"] / ref["steps_per_s"]}
+            row = {
+                "model": name,
+                "minibatch": batch,
+                "nengo": ref,
+                "nengo_tf": ours,
+                "ratio": ours["steps_per_s"] / ref["steps_per_s"],
+            }
             rows.append(row)
             out(_format_row(row))
     return rows
 
 
-HEADER = (f"{'model':<16}{'batch':>6} | {'build s':>8}{'first s':>8}{'steps/s':>10} (nengo) | "
-          f"{'build s':>8}{'first s':>8}{'steps/s':>10} (nengo-tf) | {'ratio':>6}")
+HEADER = (
+    f"{'model':<16}{'batch':>6} | {'build s':>8}{'first s':>8}{'steps/s':>10} (nengo) | "
+    f"{'build s':>8}{'first s':>8}{'steps/s':>10} (nengo-tf) | {'ratio':>6}"
+)
 
 
 def _format_row(row):
     n, t = row["nengo"], row["nengo_tf"]
-    return (f"{row['model']:<16}{row['minibatch']:>6} | {n['build_s']:8.2f}{n['first_result_s']:8.2f}"
-            f"{n['steps_per_s']:10.0f}         | {t['build_s']:8.2f}{t['first_result_s']:8.2f}"
-            f"{t['steps_per_s']:10.0f}            | {row['ratio']:6.2f}")
+    return (
+        f"{row['model']:<16}{row['minibatch']:>6} | {n['build_s']:8.2f}{n['first_result_s']:8.2f}"
+        f"{n['steps_per_s']:10.0f}         | {t['build_s']:8.2f}{t['first_result_s']:8.2f}"
+        f"{t['steps_per_s']:10.0f}            | {row['ratio']:6.2f}"
+    )
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="nengo-tf bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--models", nargs="+", default=["integrator", "cconv", "basal_ganglia", "pes"],
-                        choices=sorted(MODELS))
+    parser = argparse.ArgumentParser(
+        prog="nengo-tf bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--models",
+        nargs="+",
+        default=["integrator", "cconv", "basal_ganglia", "pes"],
+        choices=sorted(MODELS),
+    )
     parser.add_argument("--dimensions", type=int, default=64)
     parser.add_argument("--neurons-per-d", type=int, default=10)
     parser.add_argument("--neuron-type", default="LIF", choices=sorted(NEURON_TYPES))
@@ -184,17 +216,29 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=1000)
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--unroll", type=int, default=None)
-    parser.add_argument("--no-xla", dest="xla", action="store_false",
-                        help="run nengo-tf without XLA compilation")
+    parser.add_argument(
+        "--no-xla", dest="xla", action="store_false", help="run nengo-tf without XLA compilation"
+    )
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args(argv)
 
-    print(f"{args.dimensions} dimensions, {args.neurons_per_d} neurons per dimension, "
-          f"{args.neuron_type}, {args.steps} steps, median of {args.reps}, "
-          f"XLA {'on' if args.xla else 'off'}, unroll {args.unroll or 1}")
+    print(
+        f"{args.dimensions} dimensions, {args.neurons_per_d} neurons per dimension, "
+        f"{args.neuron_type}, {args.steps} steps, median of {args.reps}, "
+        f"XLA {'on' if args.xla else 'off'}, unroll {args.unroll or 1}"
+    )
     print(HEADER)
-    rows = run_benchmarks(args.models, args.dimensions, args.neurons_per_d, args.neuron_type,
-                          args.minibatch, args.steps, args.reps, args.unroll, args.xla)
+    rows = run_benchmarks(
+        args.models,
+        args.dimensions,
+        args.neurons_per_d,
+        args.neuron_type,
+        args.minibatch,
+        args.steps,
+        args.reps,
+        args.unroll,
+        args.xla,
+    )
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"settings": vars(args), "results": rows}, f, indent=2)

@@ -64,11 +64,15 @@ def main(out_dir="outputs", seconds=3.0, n_neurons=600):
     diff = np.abs(ours - theirs)
     print(f"controlled oscillator, {n_neurons} LIF neurons, {steps} steps of {ref.dt * 1e3:g} ms")
     print(f"largest difference in decoded output: {diff.max():.2e} (mean {diff.mean():.2e})")
-    print(f"nengo.Simulator: build {ref_build:6.2f} s, run {ref_run:6.2f} s "
-          f"({steps / ref_run:8.0f} steps/s)")
-    print(f"nengo_tf:        build {tf_build:6.2f} s, run {tf_run:6.2f} s incl. compile, "
-          f"{tf_steady:6.2f} s warm ({steps / tf_steady:8.0f} steps/s, "
-          f"{ref_run / tf_steady:.2f}x nengo)")
+    print(
+        f"nengo.Simulator: build {ref_build:6.2f} s, run {ref_run:6.2f} s "
+        f"({steps / ref_run:8.0f} steps/s)"
+    )
+    print(
+        f"nengo_tf:        build {tf_build:6.2f} s, run {tf_run:6.2f} s incl. compile, "
+        f"{tf_steady:6.2f} s warm ({steps / tf_steady:8.0f} steps/s, "
+        f"{ref_run / tf_steady:.2f}x nengo)"
+    )
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -13,8 +13,18 @@ class SimulationLoop:
     writes it back at the end; probe values come back as ``(n_steps, size, minibatch)`` arrays.
     """
 
-    def __init__(self, builders, storage, signals, probe_blocks, unroll: int, n_feed_rows: int,
-                 float_dtype, has_callbacks: bool, jit_compile: bool = False):
+    def __init__(
+        self,
+        builders,
+        storage,
+        signals,
+        probe_blocks,
+        unroll: int,
+        n_feed_rows: int,
+        float_dtype,
+        has_callbacks: bool,
+        jit_compile: bool = False,
+    ):
         self.builders = builders
         self.storage = storage
         self.signals = signals
@@ -80,12 +90,16 @@ class SimulationLoop:
         state = {name: variables[name].read_value() for name in self.storage.state_names}
         constants = {name: variables[name].read_value() for name in self.storage.constant_names}
         arrays = [
-            tf.TensorArray(block.dtype, size=n_steps, element_shape=(block.size, self.minibatch_size))
+            tf.TensorArray(
+                block.dtype, size=n_steps, element_shape=(block.size, self.minibatch_size)
+            )
             for block in self.probe_blocks
         ]
         i = tf.constant(0)
         if self.unroll > 1:
-            i, state, arrays = self._loop(self.unroll, i, n_steps, state, constants, start, feeds, arrays)
+            i, state, arrays = self._loop(
+                self.unroll, i, n_steps, state, constants, start, feeds, arrays
+            )
         i, state, arrays = self._loop(1, i, n_steps, state, constants, start, feeds, arrays)
         for name, value in state.items():
             variables[name].assign(value)

@@ -64,7 +64,9 @@ class ProbeRecorder:
             else:
                 sig = self.signals[self.probes.index(probe)]
                 shape = (0,) + sig.shape
-                data = np.zeros(shape if self.minibatch_size is None else (self.minibatch_size,) + shape)
+                data = np.zeros(
+                    shape if self.minibatch_size is None else (self.minibatch_size,) + shape
+                )
             data.setflags(write=False)
             self._cache[probe] = data
         return self._cache[probe]

@@ -26,6 +26,7 @@ def group_timings(sim, repeats: int = 50) -> list:
     overhead = timed(tf.function(lambda state: dict(state)))
     rows = []
     for builder in sim._builders:
+
         def one_group(state, builder=builder):
             state = dict(state)
             builder.step(state, StepContext(step=tf.constant(1, tf.int64), feed=feed))
@@ -43,9 +44,12 @@ def format_group_timings(rows, limit: int = 15) -> str:
         by_type[name] += micros
     lines = [f"{len(rows)} groups, {total:.0f} us per step in total (each group on its own)"]
     lines += [f"  {micros:8.1f} us  {name} x{n}" for micros, name, n in rows[:limit]]
-    lines.append("by operator type: " + ", ".join(
-        f"{name} {micros / max(total, 1e-9):.0%}" for name, micros in by_type.most_common()
-    ))
+    lines.append(
+        "by operator type: "
+        + ", ".join(
+            f"{name} {micros / max(total, 1e-9):.0%}" for name, micros in by_type.most_common()
+        )
+    )
     return "\n".join(lines)
 
 

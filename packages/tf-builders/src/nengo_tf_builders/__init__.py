@@ -15,6 +15,7 @@ from .signals import ArraySpec, SignalAccess, TensorSignal
 
 __version__ = "0.1.0"
 
+
 def default_registry() -> BuilderRegistry:
     """A new registry holding the builders for nengo's core operators."""
     registry = BuilderRegistry()

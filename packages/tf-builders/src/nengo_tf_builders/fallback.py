@@ -67,7 +67,9 @@ class NumpyOpBuilder(OpBuilder):
             step()
             for out, base in zip(outputs, self.written):
                 out[:, b] = np.ravel(self._storage(values, base))
-        return [out.astype(ts.dtype.as_numpy_dtype) for out, ts in zip(outputs, self.written_blocks)]
+        return [
+            out.astype(ts.dtype.as_numpy_dtype) for out, ts in zip(outputs, self.written_blocks)
+        ]
 
     def step(self, state, ctx):
         inputs = [self.signals.read(state, ts) for ts in self.blocks]

@@ -35,9 +35,7 @@ class ResetBuilder(OpBuilder):
     def __init__(self, ops, signals, config):
         super().__init__(ops, signals, config)
         self.dst = signals.combine([op.dst for op in ops])
-        self.value = np.concatenate(
-            [np.broadcast_to(op.value, op.dst.shape).ravel() for op in ops]
-        )
+        self.value = np.concatenate([np.broadcast_to(op.value, op.dst.shape).ravel() for op in ops])
 
     def step(self, state, ctx):
         value = tf.constant(self.value.astype(self.dst.dtype.as_numpy_dtype))
@@ -200,9 +198,9 @@ class BsrDotIncBuilder(OpBuilder):
         self.A, self.X, self.Y = signals[op.A], signals[op.X], signals[op.Y]
         self.n_blocks, self.block_rows, self.block_cols = op.A.shape
         self.col_blocks = np.asarray(op.indices, dtype=np.int64)
-        self.row_of_block = np.repeat(
-            np.arange(len(op.indptr) - 1), np.diff(op.indptr)
-        ).astype(np.int64)
+        self.row_of_block = np.repeat(np.arange(len(op.indptr) - 1), np.diff(op.indptr)).astype(
+            np.int64
+        )
         self.n_row_blocks = len(op.indptr) - 1
 
     def step(self, state, ctx):
