@@ -9,14 +9,12 @@ that earlier groups wrote; a few passes settle it.
 
 from typing import Callable
 
-import numpy as np
-
 
 def _read_position(layout, op):
     """Where an operator's inputs live: (array, first element) per read, in read order."""
     position = []
     for sig in op.reads:
-        array, indices = layout.locate(sig)
+        _, indices = layout.locate(sig)
         first = int(indices.ravel()[0]) if indices.size else 0
         position.append((layout.placement[sig.base][0], first))
     return tuple(position)
@@ -37,10 +35,3 @@ def order_signals(groups, make_layout: Callable, n_passes: int = 3):
         groups = reordered
         layout = make_layout(groups)
     return groups, layout
-
-
-def count_contiguous_reads(plan) -> tuple[int, int]:
-    """``(contiguous, gathered)`` read blocks of a plan (see `Plan.read_blocks`)."""
-    reads = list(plan.read_blocks())
-    n = int(np.sum(reads))
-    return n, len(reads) - n

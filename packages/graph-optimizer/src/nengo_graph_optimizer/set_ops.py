@@ -10,16 +10,23 @@ import numpy as np
 from nengo.builder.operator import DotInc, ElementwiseInc, Reset
 
 
-class ElementwiseSet(ElementwiseInc):
-    """``Y[...] = A * X``."""
+class _SetsY:
+    """Turns an increment of ``Y`` into a set: ``Y`` moves from ``incs`` to ``sets``."""
 
-    def __init__(self, A, X, Y, tag=None):
-        super().__init__(A, X, Y, tag=tag)
-        self.sets, self.incs = [Y], []
+    def _set_instead_of_inc(self):
+        self.sets, self.incs = self.incs, []
 
     @property
     def Y(self):
         return self.sets[0]
+
+
+class ElementwiseSet(_SetsY, ElementwiseInc):
+    """``Y[...] = A * X``."""
+
+    def __init__(self, A, X, Y, tag=None):
+        super().__init__(A, X, Y, tag=tag)
+        self._set_instead_of_inc()
 
     def make_step(self, signals, dt, rng):
         A, X, Y = signals[self.A], signals[self.X], signals[self.Y]
@@ -30,16 +37,12 @@ class ElementwiseSet(ElementwiseInc):
         return step_elementwiseset
 
 
-class DotSet(DotInc):
+class DotSet(_SetsY, DotInc):
     """``Y[...] = dot(A, X)``."""
 
     def __init__(self, A, X, Y, reshape=None, tag=None):
         super().__init__(A, X, Y, reshape=reshape, tag=tag)
-        self.sets, self.incs = [Y], []
-
-    @property
-    def Y(self):
-        return self.sets[0]
+        self._set_instead_of_inc()
 
     def make_step(self, signals, dt, rng):
         A, X, Y = signals[self.A], signals[self.X], signals[self.Y]

@@ -354,10 +354,10 @@ class Simulator:
             return
         progress_bar = self.progress_bar if progress_bar is None else progress_bar
         progress = Progress("Simulating", "Simulation", n_steps)
-        profiling = Profile(profile if isinstance(profile, str) else "nengo_tf_profile")
+        folder = profile if isinstance(profile, str) else "nengo_tf_profile"
         with (
             ProgressTracker(progress_bar, progress) as tracker,
-            profiling if profile else contextlib.nullcontext(),
+            Profile(folder) if profile else contextlib.nullcontext(),
         ):
             feeds = self._feeds.values(self._n_steps, n_steps, checked)
             outputs = self._run_loop(n_steps, feeds)

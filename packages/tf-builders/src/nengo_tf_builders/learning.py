@@ -19,7 +19,11 @@ class _RuleBuilder(OpBuilder):
     def __init__(self, ops, signals, config):
         super().__init__(ops, signals, config)
         (self.op,) = ops
-        self.alpha = self.op.learning_rate * config.dt
+
+    @property
+    def alpha(self) -> float:
+        """Learning rate per step."""
+        return self.op.learning_rate * self.config.dt
 
     def read(self, state, sig, shape=None):
         value = self.signals.read_batched(state, self.signals[sig])
@@ -80,10 +84,6 @@ class SimVojaBuilder(_RuleBuilder):
 class SimRLSBuilder(_RuleBuilder):
     """Recursive least squares: updates the inverse Gram matrix ``P`` (state) and sets
     ``delta = -outer(error, P1 r)`` with ``P1 = P - (P r)(r' P) / (1 + r' P r)``."""
-
-    def __init__(self, ops, signals, config):
-        OpBuilder.__init__(self, ops, signals, config)
-        (self.op,) = ops
 
     def step(self, state, ctx):
         op, batch = self.op, self.config.minibatch_size
