@@ -4,7 +4,7 @@ planner and every simplification pass, on random networks."""
 import numpy as np
 import pytest
 import nengo
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from nengo.builder import Model
 
 from nengo_graph_optimizer import (
@@ -27,7 +27,12 @@ PASS_SETS.update({name: (name,) for name in SIMPLIFICATIONS})
 @given(net=networks())
 def test_executed_plan_matches_nengo(net, planner, passes):
     with nengo.Simulator(net, optimize=False, progress_bar=False) as ref:
-        ref.run_steps(30)
+        try:
+            ref.run_steps(30)
+        except FloatingPointError:
+            # random recurrent weights with learning can blow up in nengo itself: nothing to
+            # compare against
+            assume(False)
     model = Model(dt=0.001)
     model.build(net)
     plan = build_plan(model.operators, MergePolicy.by_type(), planner, PASS_SETS[passes])

@@ -106,6 +106,16 @@ class InputFeeds:
                     for rng in rngs
                 ]
 
+    def initial_values(self, n_steps: int, process_rng, seed: int) -> np.ndarray:
+        """`values` for steps 1..n_steps of a run from time 0, with processes started afresh;
+        the processes of the running simulation are left where they are."""
+        running = self._process_steps
+        try:
+            self.reset(process_rng, seed)
+            return self.values(0, n_steps, {})
+        finally:
+            self._process_steps = running
+
     def advance_processes(self, n_steps: int) -> None:
         """Step the fed processes through steps ``1 .. n_steps`` (e.g. after unpickling, to bring
         processes with internal state to where the simulation is)."""

@@ -46,14 +46,14 @@ class SimulationLoop:
             autograph=False,
         )
 
-    def _steps(self, n, state, constants, first_step, feed_rows):
+    def _steps(self, n, training, state, constants, first_step, feed_rows):
         """``n`` timesteps from ``state``: returns the new state and, per probe block, the
         recorded values ``(n, size, minibatch)``. Pure, so it can be compiled with XLA."""
         recorded = [[] for _ in self.probe_blocks]
         for k in range(n):
             values = dict(constants)
             values.update(state)
-            ctx = StepContext(step=first_step + k, feed=feed_rows[k])
+            ctx = StepContext(step=first_step + k, feed=feed_rows[k], training=training)
             for builder in self.builders:
                 builder.step(values, ctx)
             for out, block in zip(recorded, self.probe_blocks):
@@ -61,14 +61,14 @@ class SimulationLoop:
             state = {name: values[name] for name in state}
         return state, [tf.stack(out) for out in recorded]
 
-    def _loop(self, steps_per_iteration, i, stop, state, constants, start, feeds, arrays):
+    def _loop(self, steps_per_iteration, training, i, stop, state, constants, start, feeds, arrays):
         n = steps_per_iteration
-        steps = self._compiled.get(n)
+        steps = self._compiled.get((n, training))
         if steps is None:
-            steps = lambda *args, n=n: self._steps(n, *args)  # noqa: E731
+            steps = lambda *args, n=n: self._steps(n, training, *args)  # noqa: E731
             if self.jit_compile:
                 steps = tf.function(steps, jit_compile=True, autograph=False)
-            self._compiled[n] = steps
+            self._compiled[n, training] = steps
 
         def cond(i, state, arrays):
             return i + n <= stop
@@ -85,10 +85,12 @@ class SimulationLoop:
             cond, body, (i, state, arrays), parallel_iterations=self.parallel_iterations
         )
 
-    def _run(self, start, n_steps, feeds):
+    def _simulate(self, state, start, feeds, training):
+        """Run ``len(feeds)`` steps from ``state``: the final state and, per probe block, the
+        recorded values ``(n_steps, size, minibatch)``."""
         variables = self.storage.variables
-        state = {name: variables[name].read_value() for name in self.storage.state_names}
         constants = {name: variables[name].read_value() for name in self.storage.constant_names}
+        n_steps = tf.shape(feeds)[0]
         arrays = [
             tf.TensorArray(
                 block.dtype, size=n_steps, element_shape=(block.size, self.minibatch_size)
@@ -96,14 +98,29 @@ class SimulationLoop:
             for block in self.probe_blocks
         ]
         i = tf.constant(0)
+        args = (n_steps, state, constants, start, feeds)
         if self.unroll > 1:
-            i, state, arrays = self._loop(
-                self.unroll, i, n_steps, state, constants, start, feeds, arrays
-            )
-        i, state, arrays = self._loop(1, i, n_steps, state, constants, start, feeds, arrays)
+            i, state, arrays = self._loop(self.unroll, training, i, *args, arrays)
+            args = (n_steps, state, constants, start, feeds)
+        i, state, arrays = self._loop(1, training, i, *args, arrays)
+        return state, [ta.stack() for ta in arrays]
+
+    def _run(self, start, n_steps, feeds):
+        variables = self.storage.variables
+        state = {name: variables[name].read_value() for name in self.storage.state_names}
+        state, recorded = self._simulate(state, start, feeds[:n_steps], training=False)
         for name, value in state.items():
             variables[name].assign(value)
-        return [ta.stack() for ta in arrays]
+        return recorded
 
     def run(self, start: int, n_steps: int, feeds):
         return self.function(tf.constant(start, tf.int64), tf.constant(n_steps, tf.int32), feeds)
+
+    def forward(self, feeds, training: bool) -> list:
+        """Probe values for ``feeds`` (``(n_steps, n_feed_rows, minibatch)``), simulated from
+        the initial state at time 0, without touching the simulator's state: what training,
+        evaluation and prediction run. Differentiable with respect to the feeds and to the
+        trainable variables (through rate versions of spiking neurons when ``training``)."""
+        state = {name: var.read_value() for name, var in self.storage.initial_state.items()}
+        _, recorded = self._simulate(state, tf.constant(0, tf.int64), feeds, training)
+        return recorded

@@ -2,8 +2,9 @@
 
 from collections.abc import Mapping
 
-import numpy as np
 import nengo
+import numpy as np
+import tensorflow as tf
 
 
 class ProbeRecorder:
@@ -30,6 +31,23 @@ class ProbeRecorder:
             groups.setdefault((ts.dtype, ts.minibatched), []).append(i)
         self._groups = list(groups.values())
         return [access.combine([self.signals[i] for i in group]) for group in self._groups]
+
+    def probe_tensors(self, outputs) -> list:
+        """The outputs of `combined_blocks` (``(n_steps, size, minibatch)`` tensors, from time 0)
+        split per probe as ``(minibatch, n_samples, probe size)`` tensors, ``sample_every``
+        applied: what training compares with targets."""
+        per_probe = [None] * len(self.probes)
+        for group, values in zip(self._groups, outputs):
+            offsets = np.cumsum([0] + [self.signals[i].size for i in group])
+            for j, i in enumerate(group):
+                value = tf.transpose(values[:, offsets[j] : offsets[j + 1]], (2, 0, 1))
+                probe = self.probes[i]
+                if probe.sample_every is not None:
+                    steps = tf.range(1, tf.shape(value)[1] + 1, dtype=tf.float64)
+                    keep = tf.math.floormod(steps, probe.sample_every / self.dt) < 1
+                    value = tf.boolean_mask(value, keep, axis=1)
+                per_probe[i] = value
+        return per_probe
 
     def append_combined(self, outputs, start_step: int) -> None:
         """`append` for the outputs of `combined_blocks`, each ``(n_steps, size, minibatch)``."""

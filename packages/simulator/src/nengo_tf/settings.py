@@ -5,10 +5,14 @@ from nengo.exceptions import ConfigError, NetworkContextError, ValidationError
 from nengo.params import Parameter
 from nengo_graph_optimizer import DEFAULT_SIMPLIFICATIONS
 
+from .trainable import add_trainable_setting
+
 SETTINGS = {
     "planner": "greedy",  # name of a nengo_graph_optimizer planner, or a planner function
     "simplifications": DEFAULT_SIMPLIFICATIONS,  # names (or functions) of simplification passes
     "xla": False,  # compile timesteps with XLA (see configure_settings)
+    "lif_smoothing": None,  # LIF neurons train through SoftLIFRate(sigma=lif_smoothing)
+    "inference_only": False,  # the model is only simulated: training methods raise
 }
 
 
@@ -24,14 +28,29 @@ def configure_settings(**settings):
     every XLA compilation for the life of the process (about 3 MB per simulator built), which
     matters to programs that build many simulators; models with Python callbacks (Nodes with
     inputs, NumPy-step operators) always run without it.
+    ``trainable``: True, False or None, the default for whether Ensembles (encoders), their
+    Neurons (biases) and Connections (weights) are trained; then set it per object with
+    ``net.config[obj].trainable = False`` (a Network's setting applies to everything inside it).
+    Unlike the other settings it applies to the network whose ``with`` block is open.
+    ``lif_smoothing``: when training, LIF (and AdaptiveLIF) neurons compute
+    ``SoftLIFRate(sigma=lif_smoothing)`` instead of LIFRate (None, the default: LIFRate).
+    ``inference_only``: True for a model that is only simulated; training methods then raise.
     """
     if not nengo.Network.context:
         raise NetworkContextError("configure_settings must be called within a Network context")
     config = nengo.Network.context[-1].config
     for name, value in settings.items():
+        if name == "trainable":
+            if value not in (None, True, False):
+                raise ValidationError(
+                    f"trainable must be None, True or False; got {value!r}", attr="trainable"
+                )
+            add_trainable_setting(config, value)
+            continue
         if name not in SETTINGS:
             raise ValidationError(
-                f"Unknown nengo-tf setting {name!r}; known settings: {sorted(SETTINGS)}",
+                f"Unknown nengo-tf setting {name!r}; known settings: "
+                f"{sorted(SETTINGS) + ['trainable']}",
                 attr=name,
             )
         if nengo.Network not in config.params:

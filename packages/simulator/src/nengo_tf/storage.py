@@ -8,12 +8,14 @@ from nengo_graph_optimizer import base_size
 from nengo_tf_builders import ArraySpec
 
 
-def signal_classes(float_dtype: tf.DType, time_signal=None):
-    """The storage class of a base signal: ``(dtype name, minibatched)``.
+def signal_classes(float_dtype: tf.DType, time_signal=None, trainable=frozenset()):
+    """The storage class of a base signal: ``(dtype name, minibatched, trainable)``.
 
     Float signals take the simulator's dtype, except simulation time, which stays float64 so that
     functions of time see exactly the times nengo gives them. A signal is minibatched when some
     operator writes it: everything else is a constant that all minibatch elements share.
+    ``trainable`` bases (parameters that training may change) are constants kept in arrays of
+    their own, which are the trainable variables.
     """
     time_base = None if time_signal is None else time_signal.base
 
@@ -23,30 +25,39 @@ def signal_classes(float_dtype: tf.DType, time_signal=None):
             name = "float64" if base is time_base else float_dtype.name
         else:
             name = dtype.name
-        return name, written
+        return name, written, base in trainable
 
     return signal_class
 
 
 class Storage:
-    """One tf.Variable per base array: the state carried between runs, and constants."""
+    """One tf.Variable per base array: the state carried between runs, constants, and trainable
+    parameters (constants that training changes)."""
 
     def __init__(self, layout, minibatch_size: int):
         self.layout = layout
         self.minibatch_size = minibatch_size
         self.specs = {}
         self.initial = {}
+        self.trainable_names = []
         for array in layout.arrays:
-            dtype_name, minibatched = array.signal_class
+            dtype_name, minibatched, trainable = array.signal_class
             spec = ArraySpec(array.name, tf.as_dtype(dtype_name), minibatched, array.size)
             self.specs[array.name] = spec
             value = array.initial_value().astype(dtype_name)
             self.initial[array.name] = (
                 np.tile(value[:, None], (1, minibatch_size)) if minibatched else value
             )
+            if trainable:
+                self.trainable_names.append(array.name)
         self.variables = {
-            name: tf.Variable(value, trainable=False, name=name)
+            name: tf.Variable(value, trainable=name in self.trainable_names, name=name)
             for name, value in self.initial.items()
+        }
+        # training and prediction start every sequence from here, without touching the state
+        self.initial_state = {
+            name: tf.Variable(self.initial[name], trainable=False, name=f"initial_{name}")
+            for name in self.state_names
         }
 
     @property
@@ -79,10 +90,31 @@ class Storage:
                         current[offset : offset + base_size(sig)] = values[sig]
                 self.variables[array.name].assign(current)
 
-    def reset(self, include_constants: bool = True) -> None:
-        for name, variable in self.variables.items():
-            if include_constants or self.specs[name].minibatched:
-                variable.assign(self.initial[name])
+    @property
+    def trainable_variables(self) -> list:
+        return [self.variables[name] for name in self.trainable_names]
+
+    def reset(self, include_trainable: bool = True) -> None:
+        """Back to the initial state; trainable parameters to their built values too if
+        ``include_trainable`` (the other constants never change)."""
+        for name in self.state_names:
+            self.variables[name].assign(self.initial[name])
+        if include_trainable:
+            for name in self.trainable_names:
+                self.variables[name].assign(self.initial[name])
+
+    def read_signal(self, sig) -> np.ndarray:
+        """The current value of a non-minibatched base signal (e.g. a trainable parameter)."""
+        array, indices = self.layout.locate(sig)
+        return self.variables[array.name].numpy()[indices]
+
+    def write_signal(self, sig, value) -> None:
+        """Set a non-minibatched base signal (e.g. when loading trained parameters)."""
+        array, indices = self.layout.locate(sig)
+        variable = self.variables[array.name]
+        current = variable.numpy()
+        current[indices] = value
+        variable.assign(current)
 
 
 class SignalValues(Mapping):

@@ -8,7 +8,7 @@ from nengo.builder.signal import Signal
 from nengo.exceptions import BuildError
 from nengo_tf_builders import OpBuilder
 
-from .tensor_node import TensorNode
+from .tensor_node import TensorNode, _Reshaped
 
 
 class SimTensorNode(Operator):
@@ -77,15 +77,29 @@ class SimTensorNodeBuilder(OpBuilder):
             self._call(tf.constant(0.0, config.dtype), tf.zeros((1, node.size_in), config.dtype))
 
     @property
+    def _layer(self):
+        func = self.node.tensor_func
+        return getattr(func, "layer", func)  # tensor_layer wraps the layer to reshape
+
+    @property
     def trainable_weights(self) -> list:
         """The Keras weights this node computes with (parameters for training)."""
-        func = self.node.tensor_func
-        layer = getattr(func, "layer", func)  # tensor_layer wraps the layer to reshape
-        return list(getattr(layer, "trainable_weights", []))
+        return list(getattr(self._layer, "trainable_weights", []))
 
-    def _call(self, t, x):
-        node = self.node
-        y = node.tensor_func(t, x) if node.pass_time else node.tensor_func(x)
+    @property
+    def weights(self) -> list:
+        """All the Keras weights of this node (trainable or not, e.g. normalization
+        statistics): what saving parameters keeps."""
+        return list(getattr(self._layer, "weights", []))
+
+    def _call(self, t, x, training=False):
+        node, func = self.node, self.node.tensor_func
+        # Keras layers (and tensor_layer's wrapper) learn whether they are training, for
+        # dropout, batch normalization and the like
+        kwargs = (
+            {"training": training} if isinstance(func, (tf.keras.layers.Layer, _Reshaped)) else {}
+        )
+        y = func(t, x, **kwargs) if node.pass_time else func(x, **kwargs)
         return tf.convert_to_tensor(y)
 
     def step(self, state, ctx):
@@ -95,7 +109,7 @@ class SimTensorNodeBuilder(OpBuilder):
         else:
             x = tf.transpose(tf.reshape(self.signals.read_batched(state, self.input), (-1, batch)))
         t = tf.cast(ctx.step, self.config.dtype) * self.config.dt
-        y = self._call(t, x)
+        y = self._call(t, x, ctx.training)
         if tuple(y.shape) != (batch, node.size_out):
             raise BuildError(
                 f"{node}: tensor_func returned shape {tuple(y.shape)}; expected "

@@ -88,6 +88,10 @@ class TensorNode(nengo.Node):
         return self.tensor_func
 
 
+def _is_keras_layer(func) -> bool:
+    return isinstance(func, tf.keras.layers.Layer)
+
+
 class _Reshaped:
     """Calls ``layer`` on the input reshaped to ``(minibatch, *shape_in)``; flattens the
     result back to ``(minibatch, size)``."""
@@ -96,10 +100,10 @@ class _Reshaped:
         self.layer = layer
         self.shape_in = shape_in
 
-    def __call__(self, x):
+    def __call__(self, x, training=None):
         if self.shape_in is not None:
             x = tf.reshape(x, (-1,) + tuple(self.shape_in))
-        y = self.layer(x)
+        y = self.layer(x, training=training) if _is_keras_layer(self.layer) else self.layer(x)
         return tf.reshape(y, (tf.shape(y)[0], -1))
 
 

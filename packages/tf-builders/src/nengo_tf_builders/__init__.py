@@ -12,6 +12,7 @@ from .processes import LinearFilterBuilder, register_process_builders
 from .pyfunc import SimPyFuncBuilder, call_node_function, checked_output, register_pyfunc_builders
 from .registry import BuilderRegistry
 from .signals import ArraySpec, SignalAccess, TensorSignal
+from .soft_lif import SoftLIFRate
 
 __version__ = "0.1.0"
 
@@ -43,6 +44,7 @@ __all__ = [
     "SimFeedBuilder",
     "SimNeuronsBuilder",
     "SimPyFuncBuilder",
+    "SoftLIFRate",
     "StepContext",
     "TensorSignal",
     "call_node_function",

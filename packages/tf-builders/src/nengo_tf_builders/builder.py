@@ -17,6 +17,8 @@ class BuildConfig:
     dt: float
     dtype: tf.DType = tf.float32  # dtype of all float signals
     minibatch_size: int = 1  # internal batch size (1 when the user asked for None)
+    # LIF neurons train through SoftLIFRate(sigma=lif_smoothing) when set, else LIFRate
+    lif_smoothing: Optional[float] = None
     # exceptions raised inside Python callbacks, re-raised by the simulator after TF reports
     # the failed callback (TF would otherwise turn them into its own error types)
     callback_errors: list = field(default_factory=list, compare=False)
@@ -28,6 +30,9 @@ class StepContext:
 
     step: tf.Tensor  # absolute step number of the step being computed (int64 scalar, 1-based)
     feed: tf.Tensor  # this step's input values, (n_feed_rows, minibatch)
+    # a Python bool fixed at trace time: training steps swap spiking neurons for differentiable
+    # rate versions (and tell Keras layers they are training)
+    training: bool = False
 
 
 class OpBuilder:
@@ -39,6 +44,9 @@ class OpBuilder:
     """
 
     calls_python = False  # True for builders that run Python code inside the graph
+    # False where the step has no gradient (spikes without a rate version, NumPy callbacks):
+    # the simulator warns before training through such a group
+    differentiable = True
 
     def __init__(self, ops: Sequence[Operator], signals: SignalAccess, config: BuildConfig):
         self.ops = tuple(ops)

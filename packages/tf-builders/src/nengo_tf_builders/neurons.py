@@ -6,7 +6,7 @@ group of ensembles with different parameters runs as one computation.
 """
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Optional
 
 import numpy as np
 import tensorflow as tf
@@ -15,6 +15,7 @@ from nengo.builder.neurons import SimNeurons
 
 from .builder import OpBuilder
 from .fallback import NumpyOpBuilder
+from .soft_lif import SoftLIFRate, log1p_inverse, soft_lif_rate_tf
 
 
 def _relu(J, p, s, dt):
@@ -37,10 +38,20 @@ def _tanh(J, p, s, dt):
 
 def _lif_rate(J, p, s, dt):
     j = J - 1
-    active = j > 0
-    j_safe = tf.where(active, j, tf.ones_like(j))  # keeps log1p away from x <= -1
-    rate = p["amplitude"] / (p["tau_ref"] + p["tau_rc"] * tf.math.log1p(1 / j_safe))
+    # below the smallest normal number the rate is 0 (and so is its gradient, not NaN)
+    active = j > np.finfo(J.dtype.as_numpy_dtype).tiny
+    j_safe = tf.where(active, j, tf.ones_like(j))
+    rate = p["amplitude"] / (p["tau_ref"] + p["tau_rc"] * log1p_inverse(j_safe))
     return tf.where(active, rate, tf.zeros_like(rate)), {}
+
+
+def _soft_lif_rate(J, p, s, dt):
+    return soft_lif_rate_tf(J, p["sigma"], p["tau_rc"], p["tau_ref"], p["amplitude"]), {}
+
+
+def _rate_passthrough(J, p, s, dt):
+    """The rate a rates-to-spikes type (RegularSpiking(base), ...) converts: its input."""
+    return p["amplitude"] * J, {}
 
 
 def _lif(J, p, s, dt):
@@ -116,30 +127,55 @@ class NeuronModel:
     params: tuple  # names of the neuron type's parameters used by ``step``
     step: Callable
     random: bool = False  # ``step`` takes a stateless random seed as its last argument
+    # the differentiable rate version used in training steps (None: ``step`` itself). It
+    # returns only the state it updates: other state (voltages, ...) is held.
+    training_step: Optional[Callable] = None
+    # True when ``step`` has no useful gradient and there is no rate version to train with
+    spiking_only: bool = False
 
 
 NATIVE_NEURONS = {
     nn.RectifiedLinear: NeuronModel(("amplitude",), _relu),
-    nn.SpikingRectifiedLinear: NeuronModel(("amplitude",), _spiking_relu),
+    nn.SpikingRectifiedLinear: NeuronModel(("amplitude",), _spiking_relu, training_step=_relu),
     nn.Sigmoid: NeuronModel(("tau_ref",), _sigmoid),
     nn.Tanh: NeuronModel(("tau_ref",), _tanh),
     nn.LIFRate: NeuronModel(("tau_rc", "tau_ref", "amplitude"), _lif_rate),
-    nn.LIF: NeuronModel(("tau_rc", "tau_ref", "min_voltage", "amplitude"), _lif),
+    SoftLIFRate: NeuronModel(("tau_rc", "tau_ref", "amplitude", "sigma"), _soft_lif_rate),
+    # LIF's training step is chosen by the ``lif_smoothing`` setting (see SimNeuronsBuilder)
+    nn.LIF: NeuronModel(
+        ("tau_rc", "tau_ref", "min_voltage", "amplitude"), _lif, training_step=_lif_rate
+    ),
     nn.AdaptiveLIFRate: NeuronModel(
         ("tau_rc", "tau_ref", "amplitude", "tau_n", "inc_n"), _adaptive(_lif_rate)
     ),
     nn.AdaptiveLIF: NeuronModel(
-        ("tau_rc", "tau_ref", "min_voltage", "amplitude", "tau_n", "inc_n"), _adaptive(_lif)
+        ("tau_rc", "tau_ref", "min_voltage", "amplitude", "tau_n", "inc_n"),
+        _adaptive(_lif),
+        training_step=_adaptive(_lif_rate),
     ),
     nn.Izhikevich: NeuronModel(
-        ("tau_recovery", "coupling", "reset_voltage", "reset_recovery"), _izhikevich
+        ("tau_recovery", "coupling", "reset_voltage", "reset_recovery"),
+        _izhikevich,
+        spiking_only=True,
     ),
     # the spiking half of RegularSpiking(base): nengo runs the base rate type as its own op
-    nn.RegularSpiking: NeuronModel(("amplitude",), _regular_spiking),
+    nn.RegularSpiking: NeuronModel(
+        ("amplitude",), _regular_spiking, training_step=_rate_passthrough
+    ),
     # random spike counts from TensorFlow's counter-based generators: same seed, same spikes,
     # the same statistics as nengo's (but not nengo's NumPy random stream)
-    nn.StochasticSpiking: NeuronModel(("amplitude", "negative"), _stochastic_spiking, True),
-    nn.PoissonSpiking: NeuronModel(("amplitude", "negative"), _poisson_spiking, True),
+    nn.StochasticSpiking: NeuronModel(
+        ("amplitude", "negative"), _stochastic_spiking, True, training_step=_rate_passthrough
+    ),
+    nn.PoissonSpiking: NeuronModel(
+        ("amplitude", "negative"), _poisson_spiking, True, training_step=_rate_passthrough
+    ),
+}
+
+# with ``lif_smoothing`` set, LIF-based types train through SoftLIFRate(sigma=lif_smoothing)
+SMOOTHED_TRAINING_STEPS = {
+    nn.LIF: _soft_lif_rate,
+    nn.AdaptiveLIF: _adaptive(_soft_lif_rate),
 }
 
 
@@ -170,6 +206,12 @@ class SimNeuronsBuilder(OpBuilder):
             )[:, None]
             for name in self.model.params
         }
+        neuron_type = type(ops[0].neurons)
+        self.training_step = self.model.training_step or self.model.step
+        if config.lif_smoothing is not None and neuron_type in SMOOTHED_TRAINING_STEPS:
+            self.training_step = SMOOTHED_TRAINING_STEPS[neuron_type]
+            self.params["sigma"] = np.asarray([[config.lif_smoothing]], dtype=dtype)
+        self.differentiable = not self.model.spiking_only
         if self.model.random:
             self.seed = tf.Variable(0, dtype=tf.int64, trainable=False, name="neuron_seed")
 
@@ -185,9 +227,12 @@ class SimNeuronsBuilder(OpBuilder):
         }
         params = {name: tf.constant(value) for name, value in self.params.items()}
         args = (J, params, current, self.config.dt)
-        if self.model.random:
-            args += (tf.stack([self.seed.read_value(), ctx.step]),)
-        output, new_state = self.model.step(*args)
+        if ctx.training and self.model.training_step is not None:
+            output, new_state = self.training_step(*args)
+        else:
+            if self.model.random:
+                args += (tf.stack([self.seed.read_value(), ctx.step]),)
+            output, new_state = self.model.step(*args)
         self.signals.write(state, self.output, output)
         for name, value in new_state.items():
             self.signals.write(state, self.state[name], value)

@@ -1,0 +1,1 @@
+"""Worked examples, runnable as modules (``python -m nengo_tf.examples.digits``)."""
