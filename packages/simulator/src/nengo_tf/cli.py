@@ -12,6 +12,14 @@ def main(argv=None):
     demo.add_argument("--out", default="outputs", help="folder for the plot")
     demo.add_argument("--seconds", type=float, default=3.0, help="simulated time per run")
     demo.add_argument("--neurons", type=int, default=600, help="neurons in the oscillator")
+    digits = commands.add_parser(
+        "digits", help="train a spiking convolutional network on digits (the main job)"
+    )
+    digits.add_argument("--out", default="outputs", help="folder for the plot and parameters")
+    digits.add_argument("--epochs", type=int, default=8)
+    digits.add_argument("--steps", type=int, default=60, help="spiking steps per test image")
+    digits.add_argument("--train", type=int, default=None, help="use only this many digits")
+    digits.add_argument("--seed", type=int, default=0)
     commands.add_parser(
         "bench", help="benchmark standard models against nengo.Simulator", add_help=False
     )
@@ -27,6 +35,10 @@ def main(argv=None):
         from .demo import main as demo_main
 
         demo_main(args.out, args.seconds, args.neurons)
+    elif args.command == "digits":
+        from .examples.digits import run
+
+        run(args.epochs, args.steps, n_train=args.train, out_dir=args.out, seed=args.seed)
 
 
 if __name__ == "__main__":

@@ -26,8 +26,11 @@ def load_params(path, expected: dict) -> dict:
     """Read a parameter file and check it against ``expected`` (``{name: shape}``)."""
     path = _npz_path(path)
     # allow_pickle=False: a parameter file holds plain arrays, never code
-    with np.load(path, allow_pickle=False) as data:
-        values = {name: data[name] for name in data.files}
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            values = {name: data[name] for name in data.files}
+    except ValueError as e:  # e.g. an object array, which would need unpickling
+        raise ValidationError(f"{path} is not a plain parameter file: {e}", attr="path") from e
     missing = sorted(set(expected) - set(values))
     if missing:
         raise ValidationError(

@@ -537,17 +537,24 @@ class Simulator:
         return self.trainer.loss(data, targets, objective, training)
 
     def check_gradients(
-        self, inputs=None, n_steps=5, training=True, atol=1e-5, rtol=1e-3, n_checks=10
+        self, inputs=None, n_steps=5, training=True, atol=1e-5, rtol=1e-3, n_checks=10, delta=1e-3
     ):
-        """Compare TensorFlow's gradients with central differences, for the inputs and every
-        trainable variable (``n_checks`` random elements each), over ``n_steps`` steps from
-        the initial state. Raises SimulationError on a mismatch; returns the checks. Use
-        ``dtype="float64"`` for tight tolerances."""
+        """Compare TensorFlow's gradients with central differences (step ``delta``), for the
+        inputs and every trainable variable (``n_checks`` random elements each), over
+        ``n_steps`` steps from the initial state. Raises SimulationError on a mismatch; returns
+        the checks. Use ``dtype="float64"`` (and a smaller ``delta``) for tight tolerances."""
         trainer = self.trainer
         batches = trainer._minibatches(inputs, None, None if inputs else n_steps, "check")
         (feeds,) = batches[0]
         return check_gradients(
-            self, trainer, feeds, training=training, n_checks=n_checks, atol=atol, rtol=rtol
+            self,
+            trainer,
+            feeds,
+            training=training,
+            n_checks=n_checks,
+            delta=delta,
+            atol=atol,
+            rtol=rtol,
         )
 
     # ---- parameters (see params.py) ----

@@ -156,7 +156,11 @@ class Trainer:
     def _check_compiled(self, y):
         if not self._compiled:
             raise SimulationError("Call sim.compile(optimizer, loss) first")
-        missing = [p for p in y or {} if self.names[p] not in self.model.losses_by_output]
+        missing = [
+            p
+            for p in y or {}
+            if p in self.names and self.names[p] not in self.model.losses_by_output
+        ]
         if missing:
             raise ValidationError(
                 f"No loss was compiled for the targets of {missing[0]}", attr="loss"
@@ -208,6 +212,9 @@ class Trainer:
     # ---- NengoDL 0.5 API ----
 
     def _objectives(self, targets, objective) -> dict:
+        unknown = [p for p in targets if p not in self.names]
+        if unknown:
+            raise ValidationError(f"{unknown[0]} is not a Probe of this simulator", "targets")
         if isinstance(objective, dict):
             unknown = [p for p in objective if p not in self.names]
             if unknown:

@@ -62,5 +62,12 @@ class SoftLIFRate(LIFRate):
         )
         self.sigma = sigma
 
+    def rates(self, x, gain, bias):
+        # LIFRate.rates calls LIFRate.step by name: the soft curve must be asked for here
+        J = self.current(x, gain, bias)
+        out = np.zeros_like(J)
+        self.step(dt=1, J=J, output=out)
+        return out
+
     def step(self, dt, J, output):
         output[...] = soft_lif_rate_np(J, self.sigma, self.tau_rc, self.tau_ref, self.amplitude)

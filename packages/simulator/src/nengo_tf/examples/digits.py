@@ -9,10 +9,10 @@ loaded into two copies of the network, one with LIFRate neurons (the rate accura
 image) and one with spiking LIF neurons and synapses (the spiking accuracy: each image is shown
 for ``n_steps`` steps and the filtered output at the last step is read).
 
-    python -m nengo_tf.examples.digits [--epochs 8] [--steps 60] [--out outputs]
+    nengo-tf digits [--epochs 8] [--steps 60] [--out outputs]   (or python -m ...digits)
 """
 
-import argparse
+import sys
 import time
 from pathlib import Path
 
@@ -215,15 +215,7 @@ def plot(images, labels, activity, outputs, dt, path, n_examples=3):
     plt.close(fig)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--epochs", type=int, default=8)
-    parser.add_argument("--steps", type=int, default=60, help="spiking steps per image")
-    parser.add_argument("--out", default="outputs", help="folder for the plot and parameters")
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
-    return run(epochs=args.epochs, n_steps=args.steps, out_dir=args.out, seed=args.seed)
-
-
 if __name__ == "__main__":
-    main()
+    from nengo_tf.cli import main
+
+    main(["digits", *sys.argv[1:]])
