@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-3}"
 
-if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import nengo_tf, pytest_rng" 2>/dev/null; then
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import nengo_tf, pytest_rng, tensorboard" 2>/dev/null; then
     python3 -m venv .venv
     .venv/bin/python -m pip install --quiet --upgrade pip
     .venv/bin/python -m pip install --quiet -r requirements-dev.txt
@@ -16,7 +16,7 @@ PY=.venv/bin/python
 case "${1:-}" in
     main)
         shift
-        "$PY" -m nengo_tf demo --out outputs "$@"
+        "$PY" -m nengo_tf digits --out outputs "$@"
         ;;
     test)
         shift
@@ -25,7 +25,7 @@ case "${1:-}" in
         "$PY" -m pytest -c tests/nengo_suite/pytest.ini --pyargs nengo -n 2 -q -p no:cacheprovider "$@"
         ;;
     *)
-        echo "usage: bash run.sh main|test [pytest or demo options]" >&2
+        echo "usage: bash run.sh main|test [pytest or digits options]" >&2
         exit 2
         ;;
 esac

@@ -57,7 +57,7 @@ def configure_settings(**settings):
             config.configures(nengo.Network)
         params = config[nengo.Network]
         if not hasattr(params, name):
-            params.set_param(name, Parameter(name, SETTINGS[name]))
+            params.set_param(name, Parameter(name, SETTINGS[name], optional=True))
         setattr(params, name, value)
 
 
