@@ -50,50 +50,46 @@ def check_gradients(
 
     checks = []
 
-    def sample(size):
-        return rng.choice(size, size=min(n_checks, size), replace=False)
+    def check(name, original, grad, evaluate):
+        idx = rng.choice(original.size, size=min(n_checks, original.size), replace=False)
+        numeric = _central_differences(evaluate, original, idx, delta)
+        analytic = _flat(grad, original.shape)[idx]
+        checks.append(GradientCheck(name, idx, analytic, numeric))
 
-    # inputs
-    flat = feeds.numpy().ravel()
-    idx = sample(flat.size)
-    numeric = []
-    for i in idx:
-        up, down = flat.copy(), flat.copy()
-        up[i] += delta
-        down[i] -= delta
-        f_up = objective(tf.constant(up.reshape(feeds.shape), feeds.dtype))
-        f_down = objective(tf.constant(down.reshape(feeds.shape), feeds.dtype))
-        numeric.append(float(f_up - f_down) / (2 * delta))
-    analytic = _flat(grads[0], feeds.shape)[idx]
-    checks.append(GradientCheck("inputs", idx, analytic, np.array(numeric)))
-
-    # trainable variables
+    check("inputs", feeds.numpy(), grads[0], lambda a: objective(tf.constant(a, feeds.dtype)))
     for variable, grad in zip(variables, grads[1:]):
         original = variable.numpy()
-        idx = sample(original.size)
-        numeric = []
-        for i in idx:
-            values = []
-            for sign in (1, -1):
-                perturbed = original.copy().ravel()
-                perturbed[i] += sign * delta
-                variable.assign(perturbed.reshape(original.shape))
-                values.append(float(objective(feeds)))
-            numeric.append((values[0] - values[1]) / (2 * delta))
-        variable.assign(original)
-        analytic = _flat(grad, original.shape)[idx]
-        checks.append(GradientCheck(variable.name, idx, analytic, np.array(numeric)))
 
-    for check in checks:
-        bad = check.failures(atol, rtol)
+        def perturbed(a, variable=variable):
+            variable.assign(a)
+            return objective(feeds)
+
+        check(variable.name, original, grad, perturbed)
+        variable.assign(original)
+
+    for result in checks:
+        bad = result.failures(atol, rtol)
         if np.any(bad):
             k = int(np.argmax(bad))
             raise SimulationError(
-                f"Gradient check failed for {check.name} element {check.indices[k]}: "
-                f"analytic {check.analytic[k]:.6g}, numeric {check.numeric[k]:.6g} "
+                f"Gradient check failed for {result.name} element {result.indices[k]}: "
+                f"analytic {result.analytic[k]:.6g}, numeric {result.numeric[k]:.6g} "
                 f"({int(bad.sum())} of {bad.size} checked elements differ)"
             )
     return checks
+
+
+def _central_differences(evaluate, original: np.ndarray, idx, delta: float) -> np.ndarray:
+    """d evaluate / d original at the flat indices ``idx``, by central differences."""
+    derivatives = []
+    for i in idx:
+        values = []
+        for sign in (1, -1):
+            perturbed = original.copy().ravel()
+            perturbed[i] += sign * delta
+            values.append(float(evaluate(perturbed.reshape(original.shape))))
+        derivatives.append((values[0] - values[1]) / (2 * delta))
+    return np.array(derivatives)
 
 
 def _flat(grad, shape) -> np.ndarray:

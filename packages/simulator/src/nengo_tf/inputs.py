@@ -124,17 +124,22 @@ class InputFeeds:
                 for step_fn in step_fns:
                     step_fn(n * self.dt)
 
+    def feed_of(self, node, attr: str) -> Feed:
+        """The feed of an input node; a ValidationError naming ``node`` if it is not one."""
+        feed = self.by_node.get(node)
+        if feed is None:
+            raise ValidationError(
+                f"{node} is not an input node of this simulator ({attr} can only be given for "
+                "Nodes without input)",
+                attr=attr,
+            )
+        return feed
+
     def check_data(self, data, n_steps: int, batch_given: bool) -> dict:
         """Validated ``data`` as ``{Feed: array (minibatch, n_steps, size)}``."""
         checked = {}
         for obj, values in (data or {}).items():
-            feed = self.by_node.get(obj)
-            if feed is None:
-                raise ValidationError(
-                    f"{obj} is not an input node of this simulator (data can only be given for "
-                    "Nodes without input)",
-                    attr="data",
-                )
+            feed = self.feed_of(obj, "data")
             values = np.asarray(values)
             expected = (self.minibatch_size, n_steps, feed.size)
             if values.ndim == 2 and not batch_given:

@@ -98,11 +98,10 @@ class SimulationLoop:
             for block in self.probe_blocks
         ]
         i = tf.constant(0)
-        args = (n_steps, state, constants, start, feeds)
-        if self.unroll > 1:
-            i, state, arrays = self._loop(self.unroll, training, i, *args, arrays)
-            args = (n_steps, state, constants, start, feeds)
-        i, state, arrays = self._loop(1, training, i, *args, arrays)
+        for steps_per_iteration in (self.unroll, 1) if self.unroll > 1 else (1,):
+            i, state, arrays = self._loop(
+                steps_per_iteration, training, i, n_steps, state, constants, start, feeds, arrays
+            )
         return state, [ta.stack() for ta in arrays]
 
     def _run(self, start, n_steps, feeds):

@@ -97,8 +97,8 @@ class Storage:
     def reset(self, include_trainable: bool = True) -> None:
         """Back to the initial state; trainable parameters to their built values too if
         ``include_trainable`` (the other constants never change)."""
-        for name in self.state_names:
-            self.variables[name].assign(self.initial[name])
+        for name, initial in self.initial_state.items():
+            self.variables[name].assign(initial)
         if include_trainable:
             for name in self.trainable_names:
                 self.variables[name].assign(self.initial[name])

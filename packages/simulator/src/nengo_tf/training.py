@@ -75,12 +75,13 @@ class Trainer:
         values = self.sim._probes.probe_tensors(recorded)
         return {self.names[p]: v for p, v in zip(self.probes, values)}
 
-    def _probe_key(self, key) -> str:
+    def _probe_key(self, key, attr="loss") -> str:
+        """The output name of a Probe (or an output name itself)."""
         if key in self.names:
             return self.names[key]
         if isinstance(key, str) and key in self.names.values():
             return key
-        raise ValidationError(f"{key} is not a Probe of this simulator", attr="loss")
+        raise ValidationError(f"{key} is not a Probe of this simulator", attr=attr)
 
     # ---- data ----
 
@@ -212,19 +213,16 @@ class Trainer:
     # ---- NengoDL 0.5 API ----
 
     def _objectives(self, targets, objective) -> dict:
-        unknown = [p for p in targets if p not in self.names]
-        if unknown:
-            raise ValidationError(f"{unknown[0]} is not a Probe of this simulator", "targets")
+        names = {self._probe_key(p, "targets"): p for p in targets}
         if isinstance(objective, dict):
-            unknown = [p for p in objective if p not in self.names]
-            if unknown:
-                raise ValidationError(f"{unknown[0]} is not a Probe of this simulator", "objective")
+            for p in objective:
+                self._probe_key(p, "objective")
             missing = [p for p in targets if p not in objective]
             if missing:
                 raise ValidationError(f"No objective for the targets of {missing[0]}", "objective")
-            return {self.names[p]: _keras_loss(objective[p]) for p in targets}
+            return {name: _keras_loss(objective[p]) for name, p in names.items()}
         loss = _keras_loss(objective)
-        return {self.names[p]: loss for p in targets}
+        return {name: loss for name in names}
 
     def train(
         self, data, targets, optimizer, n_epochs=1, objective="mse", shuffle=True, profile=False

@@ -2,9 +2,10 @@
 minibatch.
 
 Inputs are ``{input Node: (n_examples, n_steps, node.size_out)}`` and targets ``{Probe:
-(n_examples, n_samples, probe.size_in or 1)}`` (``n_samples`` is ``n_steps``, or fewer for a probe with
-``sample_every``). Every example starts from the initial state at time 0. Inputs that are not
-given take the values the network computes itself (node functions, processes), as in a run.
+(n_examples, n_samples, probe.size_in or 1)}`` (``n_samples`` is ``n_steps``, or fewer for a
+probe with ``sample_every``). Every example starts from the initial state at time 0. Inputs
+that are not given take the values the network computes itself (node functions, processes), as
+in a run.
 """
 
 import warnings
@@ -54,13 +55,7 @@ def check_examples(feeds, probes, dt, inputs, targets, n_steps=None) -> Examples
     checked_inputs, checked_targets = {}, {}
     counts = []  # (object, n_examples)
     for obj, values in (inputs or {}).items():
-        feed = feeds.by_node.get(obj)
-        if feed is None:
-            raise ValidationError(
-                f"{obj} is not an input node of this simulator (inputs can only be given for "
-                "Nodes without input)",
-                attr="inputs",
-            )
+        feed = feeds.feed_of(obj, "inputs")
         values = _as_array(obj, values, "inputs")
         if values.shape[2] != feed.size:
             raise ValidationError(
