@@ -62,9 +62,13 @@ def test_neuron_types(neuron_type):
         elif spiking:
             assert np.max(diff) < 0.02, probe
         else:
-            # float32 rounding of currents, amplified near firing thresholds: relative to range
+            # float32 rounding of currents, amplified near firing thresholds, where a rate's
+            # condition number reaches ~1e3 (rounding differs with XLA's fusions): relative
+            # to the range, and to each value
             scale = np.abs(ref.data[probe]).max()
-            np.testing.assert_allclose(sim.data[probe], ref.data[probe], atol=1e-5 * scale)
+            np.testing.assert_allclose(
+                sim.data[probe], ref.data[probe], atol=1e-5 * scale, rtol=1e-3
+            )
 
 
 @pytest.mark.parametrize(

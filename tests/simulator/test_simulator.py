@@ -247,19 +247,76 @@ def test_planner_setting():
 
 def test_xla_setting_gives_the_same_results():
     with nengo.Network(seed=0) as no_callbacks:  # XLA needs a model without Python callbacks
-        stim = nengo.Node([0.3, -0.2])
+        stim = nengo.Node(lambda t: [np.sin(10 * t), -0.2])
         ens = nengo.Ensemble(40, 2)
         nengo.Connection(stim, ens)
         probe = nengo.Probe(ens, synapse=0.01)
+        sampled = nengo.Probe(ens.neurons, sample_every=0.007)
     results = []
     for xla in (False, True):
         with no_callbacks:
             nengo_tf.configure_settings(xla=xla)
         with nengo_tf.Simulator(no_callbacks, unroll_simulation=3, progress_bar=False) as sim:
             assert sim._loop.jit_compile == xla
-            sim.run_steps(20)
-            results.append(sim.data[probe])
-    np.testing.assert_allclose(results[0], results[1], atol=1e-5)
+            # runs longer than one compiled chunk, with remainders, and single steps
+            for n_steps in (20, 2 * sim._loop.chunk + 5 if xla else 517, 1, 1):
+                sim.run_steps(n_steps)
+            results.append((sim.data[probe], sim.data[sampled]))
+    np.testing.assert_allclose(results[0][0], results[1][0], atol=1e-5)
+    assert results[0][0].shape == (539, 2)
+    assert results[0][1].shape == results[1][1].shape == (539 // 7, 40)
+    # spikes are 1/dt: allow the rare one moved by float32 rounding
+    assert np.mean(results[0][1] != results[1][1]) < 1e-3
+
+
+def test_xla_is_auto_until_the_process_has_compiled_many(monkeypatch):
+    from nengo_tf import loop
+
+    with nengo.Network(seed=0) as net:
+        nengo.Probe(nengo.Ensemble(10, 1))
+    monkeypatch.setattr(loop, "_xla_compilations", 0)  # as in a new process
+    with nengo_tf.Simulator(net, progress_bar=False) as sim:
+        assert sim._loop.jit_compile
+        sim.run_steps(1)
+    assert loop._xla_compilations == 1
+    monkeypatch.setattr(loop, "_xla_compilations", loop.AUTO_XLA_LIMIT)
+    monkeypatch.setattr(loop, "_warned_of_limit", False)
+    with pytest.warns(UserWarning, match="new simulators run without XLA"):
+        with nengo_tf.Simulator(net, progress_bar=False) as sim:
+            assert not sim._loop.jit_compile
+    with net:
+        nengo_tf.configure_settings(xla=True)  # explicit: always
+    with nengo_tf.Simulator(net, progress_bar=False) as sim:
+        assert sim._loop.jit_compile
+
+
+def test_models_xla_cannot_compile_run_without_it():
+    with nengo.Network(seed=0) as net:
+        ens = nengo.Ensemble(20, 1, neuron_type=nengo.PoissonSpiking(nengo.LIFRate()))
+        nengo.Probe(ens)
+    with nengo_tf.Simulator(net, progress_bar=False) as sim:
+        assert not sim._loop.jit_compile  # no XLA kernel for Poisson sampling
+        sim.run_steps(5)
+
+    import tensorflow as tf
+
+    with nengo.Network(seed=0) as net:
+        stim = nengo.Node([0.5])
+        # a TensorNode whose TensorFlow code XLA rejects only when compiling
+        node = nengo_tf.TensorNode(
+            lambda t, x: tf.reshape(tf.numpy_function(lambda v: 2 * v, [x], tf.float32), (1, 1)),
+            size_in=1,
+            size_out=1,
+            label="numpy inside",
+        )
+        nengo.Connection(stim, node, synapse=None)
+        probe = nengo.Probe(node)
+    with nengo_tf.Simulator(net, progress_bar=False) as sim:
+        with pytest.warns(UserWarning, match="XLA cannot compile this model"):
+            sim.run_steps(3)
+        assert not sim._loop.jit_compile
+        sim.run_steps(2)
+    np.testing.assert_allclose(sim.data[probe], 1.0)
 
 
 def test_each_minibatch_element_learns_its_own_weights():

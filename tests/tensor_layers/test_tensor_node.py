@@ -138,7 +138,7 @@ def test_keras_weights_get_gradients_through_the_simulation():
         assert len(weights) == len(keras_ids) + 1
         feeds = tf.constant(sim._feeds.values(0, 10, {}))
         with tf.GradientTape() as tape:
-            (outputs,) = sim._loop.run(0, 10, feeds)
+            (outputs,) = sim._loop.forward(feeds, training=False)
             loss = tf.reduce_sum(outputs[-1] ** 2)
         grads = tape.gradient(loss, weights)
     assert all(g is not None and np.all(np.isfinite(g.numpy())) for g in grads)

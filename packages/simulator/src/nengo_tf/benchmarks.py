@@ -155,7 +155,7 @@ def run_benchmarks(
     n_steps,
     reps,
     unroll=None,
-    xla=True,
+    xla=None,
     out=print,
 ):
     """Run each model in nengo.Simulator and in nengo-tf at each minibatch size."""
@@ -217,7 +217,12 @@ def main(argv=None):
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--unroll", type=int, default=None)
     parser.add_argument(
-        "--no-xla", dest="xla", action="store_false", help="run nengo-tf without XLA compilation"
+        "--no-xla",
+        dest="xla",
+        action="store_const",
+        const=False,
+        default=None,
+        help="run nengo-tf without XLA compilation (default: the xla setting's auto)",
     )
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args(argv)
@@ -225,7 +230,7 @@ def main(argv=None):
     print(
         f"{args.dimensions} dimensions, {args.neurons_per_d} neurons per dimension, "
         f"{args.neuron_type}, {args.steps} steps, median of {args.reps}, "
-        f"XLA {'on' if args.xla else 'off'}, unroll {args.unroll or 1}"
+        f"XLA {'off' if args.xla is False else 'auto'}, unroll {args.unroll or 1}"
     )
     print(HEADER)
     rows = run_benchmarks(

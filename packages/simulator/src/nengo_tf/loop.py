@@ -1,16 +1,52 @@
 """The simulation loop: ``unroll`` timesteps per ``tf.while_loop`` iteration, plus a remainder
-loop, so that a run advances exactly the number of steps asked for."""
+loop, so that a run advances exactly the number of steps asked for; with XLA, one program per
+chunk of steps."""
 
+import warnings
+
+import numpy as np
 import tensorflow as tf
 from nengo_tf_builders import StepContext
+
+# With XLA the whole loop is one compiled program, which needs static output shapes: runs go in
+# chunks of at most this many steps (fewer when the probes are large), each padded to the full
+# chunk and compiled once. Per-call overhead (~0.1 ms) is then spread over the chunk's steps.
+MAX_CHUNK_STEPS = 256
+CHUNK_PROBE_BYTES = 1 << 26  # probe buffer of one chunk
+
+# TensorFlow keeps every XLA compilation until the process ends (its compilation cache has no
+# eviction): about 6 MB per simulator. With the ``xla`` setting left to auto, simulators stop
+# compiling with XLA once this many have been compiled in the process, which bounds that memory.
+AUTO_XLA_LIMIT = 200
+_xla_compilations = 0
+_warned_of_limit = False
+
+
+def use_xla(setting) -> bool:
+    """Whether a new simulator compiles with XLA: the ``xla`` setting, or when it is None
+    (auto), as long as the process has compiled fewer than `AUTO_XLA_LIMIT` simulators."""
+    global _warned_of_limit
+    if setting is not None:
+        return bool(setting)
+    if _xla_compilations >= AUTO_XLA_LIMIT and not _warned_of_limit:
+        _warned_of_limit = True
+        warnings.warn(
+            f"{AUTO_XLA_LIMIT} simulators have been compiled with XLA in this process, and "
+            "TensorFlow keeps each compilation (about 6 MB) until the process ends: new "
+            "simulators run without XLA (slower). configure_settings(xla=True) keeps XLA on; "
+            "xla=False turns it off."
+        )
+    return _xla_compilations < AUTO_XLA_LIMIT
 
 
 class SimulationLoop:
     """Compiles the builders' timesteps into one ``tf.function`` that runs ``n`` steps.
 
-    The function is traced once per simulator (its input signature has a free number of steps),
-    reads the state from the storage variables, carries it through the loop as tensors, and
-    writes it back at the end; probe values come back as ``(n_steps, size, minibatch)`` arrays.
+    The function is traced once per simulator, reads the state from the storage variables,
+    carries it through the loop as tensors, and writes it back at the end; probe values come
+    back as ``(n_steps, size, minibatch)`` arrays. Without XLA its number of steps is free; with
+    XLA the function, loop included, is compiled as a whole for a fixed chunk of steps
+    (``self.chunk``) and runs any number up to it, so the loop never leaves compiled code.
     """
 
     def __init__(
@@ -22,7 +58,6 @@ class SimulationLoop:
         unroll: int,
         n_feed_rows: int,
         float_dtype,
-        has_callbacks: bool,
         jit_compile: bool = False,
     ):
         self.builders = builders
@@ -31,20 +66,33 @@ class SimulationLoop:
         self.probe_blocks = probe_blocks
         self.unroll = unroll
         self.minibatch_size = storage.minibatch_size
+        self._feed_spec = (n_feed_rows, float_dtype)
         # Python callbacks must run in step order; otherwise let TF overlap iterations
-        self.parallel_iterations = 1 if has_callbacks else 10
-        # XLA cannot compile Python callbacks (tf.numpy_function)
-        self.jit_compile = jit_compile and not has_callbacks
+        self.parallel_iterations = 1 if any(b.calls_python for b in builders) else 10
         self._compiled = {}
+        self._compile(jit_compile and all(b.xla_compatible for b in builders))
+
+    def _compile(self, jit_compile: bool):
+        self.jit_compile = jit_compile
+        self.chunk = self._chunk_steps() if jit_compile else None
+        self._compiled_once = False
+        n_feed_rows, float_dtype = self._feed_spec
         self.function = tf.function(
             self._run,
             input_signature=[
                 tf.TensorSpec((), tf.int64),
                 tf.TensorSpec((), tf.int32),
-                tf.TensorSpec((None, n_feed_rows, self.minibatch_size), float_dtype),
+                tf.TensorSpec((self.chunk, n_feed_rows, self.minibatch_size), float_dtype),
             ],
             autograph=False,
+            jit_compile=jit_compile,
         )
+
+    def _chunk_steps(self) -> int:
+        bytes_per_step = sum(
+            block.size * self.minibatch_size * block.dtype.size for block in self.probe_blocks
+        )
+        return int(np.clip(CHUNK_PROBE_BYTES // max(bytes_per_step, 1), 1, MAX_CHUNK_STEPS))
 
     def _steps(self, n, training, state, constants, first_step, feed_rows):
         """``n`` timesteps from ``state``: returns the new state and, per probe block, the
@@ -61,14 +109,13 @@ class SimulationLoop:
             state = {name: values[name] for name in state}
         return state, [tf.stack(out) for out in recorded]
 
-    def _loop(self, steps_per_iteration, training, i, stop, state, constants, start, feeds, arrays):
-        n = steps_per_iteration
-        steps = self._compiled.get((n, training))
+    def _loop(self, n, training, compile_steps, i, stop, state, constants, start, feeds, arrays):
+        steps = self._compiled.get((n, training, compile_steps))
         if steps is None:
             steps = lambda *args, n=n: self._steps(n, training, *args)  # noqa: E731
-            if self.jit_compile:
+            if compile_steps:
                 steps = tf.function(steps, jit_compile=True, autograph=False)
-            self._compiled[n, training] = steps
+            self._compiled[n, training, compile_steps] = steps
 
         def cond(i, state, arrays):
             return i + n <= stop
@@ -76,44 +123,95 @@ class SimulationLoop:
         def body(i, state, arrays):
             first_step = start + tf.cast(i, tf.int64) + 1
             state, recorded = steps(state, constants, first_step, feeds[i : i + n])
-            arrays = [
-                ta.scatter(tf.range(i, i + n), values) for ta, values in zip(arrays, recorded)
-            ]
+            # one write per step (XLA has no TensorArray scatter)
+            for k in range(n):
+                arrays = [ta.write(i + k, values[k]) for ta, values in zip(arrays, recorded)]
             return i + n, state, arrays
 
         return tf.while_loop(
             cond, body, (i, state, arrays), parallel_iterations=self.parallel_iterations
         )
 
-    def _simulate(self, state, start, feeds, training):
-        """Run ``len(feeds)`` steps from ``state``: the final state and, per probe block, the
-        recorded values ``(n_steps, size, minibatch)``."""
+    def _simulate(
+        self, state, start, feeds, training, n_steps=None, compile_steps=False, unroll=None
+    ):
+        """Run ``n_steps`` (default ``len(feeds)``) steps from ``state``: the final state and,
+        per probe block, the recorded values ``(len(feeds), size, minibatch)`` (rows past
+        ``n_steps`` are zeros). ``compile_steps``: compile each loop iteration with XLA."""
         variables = self.storage.variables
         constants = {name: variables[name].read_value() for name in self.storage.constant_names}
-        n_steps = tf.shape(feeds)[0]
+        size = feeds.shape[0] if feeds.shape[0] is not None else tf.shape(feeds)[0]
+        n_steps = size if n_steps is None else n_steps
         arrays = [
-            tf.TensorArray(
-                block.dtype, size=n_steps, element_shape=(block.size, self.minibatch_size)
-            )
+            tf.TensorArray(block.dtype, size=size, element_shape=(block.size, self.minibatch_size))
             for block in self.probe_blocks
         ]
         i = tf.constant(0)
-        for steps_per_iteration in (self.unroll, 1) if self.unroll > 1 else (1,):
+        unroll = self.unroll if unroll is None else unroll
+        for steps_per_iteration in (unroll, 1) if unroll > 1 else (1,):
             i, state, arrays = self._loop(
-                steps_per_iteration, training, i, n_steps, state, constants, start, feeds, arrays
+                steps_per_iteration,
+                training,
+                compile_steps,
+                i,
+                n_steps,
+                state,
+                constants,
+                start,
+                feeds,
+                arrays,
             )
         return state, [ta.stack() for ta in arrays]
 
     def _run(self, start, n_steps, feeds):
         variables = self.storage.variables
         state = {name: variables[name].read_value() for name in self.storage.state_names}
-        state, recorded = self._simulate(state, start, feeds[:n_steps], training=False)
+        # XLA's own loop costs less than unrolled steps (measured 1.1-5x slower unrolled: it
+        # copies state it would otherwise update in place), so a compiled run does one step
+        # per iteration
+        unroll = 1 if self.jit_compile else self.unroll
+        state, recorded = self._simulate(
+            state, start, feeds, training=False, n_steps=n_steps, unroll=unroll
+        )
         for name, value in state.items():
             variables[name].assign(value)
         return recorded
 
-    def run(self, start: int, n_steps: int, feeds):
-        return self.function(tf.constant(start, tf.int64), tf.constant(n_steps, tf.int32), feeds)
+    def run(self, start: int, n_steps: int, feeds: np.ndarray, on_chunk=None) -> list:
+        """Advance ``n_steps`` steps from step ``start`` with input rows ``feeds`` (``(n_steps,
+        n_feed_rows, minibatch)``); returns the probe values, one NumPy array per probe block.
+        ``on_chunk(steps)`` is called after each compiled chunk."""
+        chunk = self.chunk or n_steps
+        outputs = []
+        for offset in range(0, n_steps, chunk):
+            k = min(chunk, n_steps - offset)
+            rows = feeds[offset : offset + k]
+            if k < chunk:
+                rows = np.concatenate([rows, np.zeros((chunk - k,) + rows.shape[1:], rows.dtype)])
+            recorded = self._call(start + offset, k, rows)
+            outputs.append([values.numpy()[:k] for values in recorded])
+            if on_chunk is not None:
+                on_chunk(k)
+        return [np.concatenate(parts) for parts in zip(*outputs)]
+
+    def _call(self, start, n_steps, rows):
+        args = (tf.constant(start, tf.int64), tf.constant(n_steps, tf.int32), tf.constant(rows))
+        try:
+            recorded = self.function(*args)
+        except (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError) as e:
+            # XLA rejects the graph before running any of it (e.g. an op in a TensorNode it
+            # has no kernel for): the state is untouched, so run the same steps without XLA
+            if not self.jit_compile or self._compiled_once or "XLA" not in e.message:
+                raise
+            reason = e.message.strip().splitlines()[0]
+            warnings.warn(f"XLA cannot compile this model, so it runs without XLA: {reason}")
+            self._compile(False)
+            return self.function(*args)
+        if self.jit_compile and not self._compiled_once:
+            global _xla_compilations
+            _xla_compilations += 1
+        self._compiled_once = True
+        return recorded
 
     def forward(self, feeds, training: bool) -> list:
         """Probe values for ``feeds`` (``(n_steps, n_feed_rows, minibatch)``), simulated from
@@ -121,5 +219,8 @@ class SimulationLoop:
         evaluation and prediction run. Differentiable with respect to the feeds and to the
         trainable variables (through rate versions of spiking neurons when ``training``)."""
         state = {name: var.read_value() for name, var in self.storage.initial_state.items()}
-        _, recorded = self._simulate(state, tf.constant(0, tf.int64), feeds, training)
+        # Keras compiles the training step itself (without XLA); each iteration can be
+        _, recorded = self._simulate(
+            state, tf.constant(0, tf.int64), feeds, training, compile_steps=self.jit_compile
+        )
         return recorded

@@ -10,7 +10,7 @@ from .trainable import add_trainable_setting
 SETTINGS = {
     "planner": "greedy",  # name of a nengo_graph_optimizer planner, or a planner function
     "simplifications": DEFAULT_SIMPLIFICATIONS,  # names (or functions) of simplification passes
-    "xla": False,  # compile timesteps with XLA (see configure_settings)
+    "xla": None,  # compile the simulation loop with XLA: None (auto), True or False
     "lif_smoothing": None,  # LIF neurons train through SoftLIFRate(sigma=lif_smoothing)
     "inference_only": False,  # the model is only simulated: training methods raise
 }
@@ -23,11 +23,13 @@ def configure_settings(**settings):
     ``planner``: ``"greedy"`` (default) or ``"noop"``, or a planner function.
     ``simplifications``: the simplification passes to run (names from
     ``nengo_graph_optimizer.SIMPLIFICATIONS``, or functions); ``[]`` runs none.
-    ``xla``: compile the timesteps with XLA (2-6x more steps per second on the benchmark models,
-    about 0.2-1 s more compile time on the first run). Off by default because TensorFlow keeps
-    every XLA compilation for the life of the process (about 3 MB per simulator built), which
-    matters to programs that build many simulators; models with Python callbacks (Nodes with
-    inputs, NumPy-step operators) always run without it.
+    ``xla``: compile the simulation loop with XLA, as one program per chunk of up to 256 steps
+    (3-20x more steps per second on the benchmark models; about 0.1-0.3 s more on the first
+    run). None (the default) is auto: XLA, except that TensorFlow keeps every XLA compilation
+    for the life of the process (about 6 MB per simulator), so once 200 simulators have been
+    compiled in one process, new ones run without XLA (with a warning); True or False fixes
+    it. Models with Python callbacks (Nodes with inputs, NumPy-step operators) or ops XLA
+    cannot compile (PoissonSpiking neurons, some TensorNode code) run without it.
     ``trainable``: True, False or None, the default for whether Ensembles (encoders), their
     Neurons (biases) and Connections (weights) are trained; then set it per object with
     ``net.config[obj].trainable = False`` (a Network's setting applies to everything inside it).

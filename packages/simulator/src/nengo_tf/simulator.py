@@ -20,7 +20,7 @@ from nengo_tf_builders import BuildConfig, SignalAccess, default_registry
 
 from .gradients import check_gradients
 from .inputs import InputFeeds
-from .loop import SimulationLoop
+from .loop import SimulationLoop, use_xla
 from .params import format_params, freeze, load_params, nengo_params, save_params
 from .probes import ProbeRecorder, SimulationData
 from .profiling import Profile, format_group_timings, group_timings
@@ -63,8 +63,10 @@ class Simulator:
     device : str, optional
         TensorFlow device for the simulation (e.g. ``"/cpu:0"``, ``"/gpu:0"``).
     unroll_simulation : int
-        Timesteps per iteration of the simulation loop (faster runs, slower build). Runs always
-        advance exactly the number of steps asked for.
+        Timesteps per iteration of the simulation loop when it runs without XLA, and of training
+        passes (faster runs, slower build). A run compiled with XLA (the default, see
+        `configure_settings`) ignores it: XLA's own loop is faster. Runs always advance exactly
+        the number of steps asked for.
     minibatch_size : int, optional
         Number of independent copies simulated at once. With None, probe data have nengo's shape
         ``(n_steps, d)``; otherwise ``(minibatch_size, n_steps, d)``.
@@ -217,8 +219,7 @@ class Simulator:
             unroll=self.unroll,
             n_feed_rows=self._feeds.n_rows,
             float_dtype=self.dtype,
-            has_callbacks=any(b.calls_python for b in self._builders),
-            jit_compile=bool(get_setting(settings_net, "xla")),
+            jit_compile=use_xla(get_setting(settings_net, "xla")),
         )
 
     # ---- state ----
@@ -431,17 +432,16 @@ class Simulator:
             Profile(folder) if profile else contextlib.nullcontext(),
         ):
             feeds = self._feeds.values(self._n_steps, n_steps, checked)
-            outputs = self._run_loop(n_steps, feeds)
-            self._probes.append_combined([out.numpy() for out in outputs], self._n_steps)
+            outputs = self._run_loop(n_steps, feeds, tracker.total_progress.step)
+            self._probes.append_combined(outputs, self._n_steps)
             self._n_steps += n_steps
-            tracker.total_progress.step(n_steps)
 
-    def _run_loop(self, n_steps, feeds):
+    def _run_loop(self, n_steps, feeds, on_chunk):
         errors = self._config.callback_errors
         errors.clear()
         try:
             with self._device():
-                return self._loop.run(self._n_steps, n_steps, tf.constant(feeds))
+                return self._loop.run(self._n_steps, n_steps, feeds, on_chunk)
         except tf.errors.OpError as e:
             if errors:
                 error = errors[0]

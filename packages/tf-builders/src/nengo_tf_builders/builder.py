@@ -44,6 +44,9 @@ class OpBuilder:
     """
 
     calls_python = False  # True for builders that run Python code inside the graph
+    # False where the step uses TensorFlow ops XLA cannot compile (Python callbacks included):
+    # the simulator then runs its loop without XLA
+    xla_compatible = True
     # False where the step has no gradient (spikes without a rate version, NumPy callbacks):
     # the simulator warns before training through such a group
     differentiable = True

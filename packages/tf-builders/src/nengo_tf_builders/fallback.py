@@ -26,6 +26,7 @@ class NumpyOpBuilder(OpBuilder):
     """Runs each operator's own nengo ``make_step`` function on NumPy copies of its signals."""
 
     calls_python = True
+    xla_compatible = False
     differentiable = False  # NumPy code: TensorFlow cannot differentiate through it
 
     def __init__(self, ops, signals, config):

@@ -132,6 +132,7 @@ class NeuronModel:
     training_step: Optional[Callable] = None
     # True when ``step`` has no useful gradient and there is no rate version to train with
     spiking_only: bool = False
+    xla_compatible: bool = True  # False when ``step`` uses ops XLA cannot compile
 
 
 NATIVE_NEURONS = {
@@ -168,7 +169,11 @@ NATIVE_NEURONS = {
         ("amplitude", "negative"), _stochastic_spiking, True, training_step=_rate_passthrough
     ),
     nn.PoissonSpiking: NeuronModel(
-        ("amplitude", "negative"), _poisson_spiking, True, training_step=_rate_passthrough
+        ("amplitude", "negative"),
+        _poisson_spiking,
+        True,
+        training_step=_rate_passthrough,
+        xla_compatible=False,  # XLA has no Poisson sampler
     ),
 }
 
@@ -212,6 +217,7 @@ class SimNeuronsBuilder(OpBuilder):
             self.training_step = SMOOTHED_TRAINING_STEPS[neuron_type]
             self.params["sigma"] = np.asarray([[config.lif_smoothing]], dtype=dtype)
         self.differentiable = not self.model.spiking_only
+        self.xla_compatible = self.model.xla_compatible
         if self.model.random:
             self.seed = tf.Variable(0, dtype=tf.int64, trainable=False, name="neuron_seed")
 

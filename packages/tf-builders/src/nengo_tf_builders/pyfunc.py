@@ -40,6 +40,7 @@ class SimPyFuncBuilder(OpBuilder):
     """Calls the node function once per minibatch element inside the graph."""
 
     calls_python = True
+    xla_compatible = False
     differentiable = False  # NumPy code: TensorFlow cannot differentiate through it
 
     @classmethod
