@@ -2,6 +2,7 @@
 loop, so that a run advances exactly the number of steps asked for; with XLA, one program per
 chunk of steps."""
 
+import itertools
 import warnings
 
 import numpy as np
@@ -70,10 +71,16 @@ class SimulationLoop:
         # Python callbacks must run in step order; otherwise let TF overlap iterations
         self.parallel_iterations = 1 if any(b.calls_python for b in builders) else 10
         self._compiled = {}
-        self._compile(jit_compile and all(b.xla_compatible for b in builders))
+        self._segments = {}
+        compatible = all(b.xla_compatible for b in builders)
+        # with Python callbacks the loop stays in TensorFlow's graph executor, but the runs of
+        # builders between callbacks are still compiled with XLA, one program each
+        self.segmented = jit_compile and not compatible
+        self._compile(jit_compile and compatible)
 
     def _compile(self, jit_compile: bool):
         self.jit_compile = jit_compile
+        self.segmented = self.segmented and not jit_compile
         self.chunk = self._chunk_steps() if jit_compile else None
         self._compiled_once = False
         n_feed_rows, float_dtype = self._feed_spec
@@ -94,16 +101,50 @@ class SimulationLoop:
         )
         return int(np.clip(CHUNK_PROBE_BYTES // max(bytes_per_step, 1), 1, MAX_CHUNK_STEPS))
 
+    def _step_functions(self, training, state_names) -> list:
+        """Functions ``f(values, ctx)`` that together make one timestep, in plan order: each
+        builder's step, or with ``segmented``, one XLA-compiled function per run of builders
+        between those XLA cannot compile."""
+        if not self.segmented:
+            return [builder.step for builder in self.builders]
+        if training not in self._segments:
+            functions = []
+            for compatible, run in itertools.groupby(self.builders, lambda b: b.xla_compatible):
+                run = list(run)
+                if compatible:
+                    functions.append(self._compiled_segment(run, training, state_names))
+                else:
+                    functions.extend(builder.step for builder in run)
+            self._segments[training] = functions
+        return self._segments[training]
+
+    @staticmethod
+    def _compiled_segment(builders, training, state_names):
+        def segment(values, step, feed):
+            values = dict(values)
+            ctx = StepContext(step=step, feed=feed, training=training)
+            for builder in builders:
+                builder.step(values, ctx)
+            return {name: values[name] for name in state_names}  # constants never change
+
+        compiled = tf.function(segment, jit_compile=True, autograph=False)
+
+        def step(values, ctx):
+            values.update(compiled(values, ctx.step, ctx.feed))
+
+        return step
+
     def _steps(self, n, training, state, constants, first_step, feed_rows):
         """``n`` timesteps from ``state``: returns the new state and, per probe block, the
         recorded values ``(n, size, minibatch)``. Pure, so it can be compiled with XLA."""
         recorded = [[] for _ in self.probe_blocks]
+        step_functions = self._step_functions(training, tuple(state))
         for k in range(n):
             values = dict(constants)
             values.update(state)
             ctx = StepContext(step=first_step + k, feed=feed_rows[k], training=training)
-            for builder in self.builders:
-                builder.step(values, ctx)
+            for step in step_functions:
+                step(values, ctx)
             for out, block in zip(recorded, self.probe_blocks):
                 out.append(tf.reshape(self.signals.read_batched(values, block), (block.size, -1)))
             state = {name: values[name] for name in state}
