@@ -70,7 +70,6 @@ class SimulationLoop:
         self._feed_spec = (n_feed_rows, float_dtype)
         # Python callbacks must run in step order; otherwise let TF overlap iterations
         self.parallel_iterations = 1 if any(b.calls_python for b in builders) else 10
-        self._compiled = {}
         self._segments = {}
         compatible = all(b.xla_compatible for b in builders)
         # with Python callbacks the loop stays in TensorFlow's graph executor, but the runs of
@@ -150,20 +149,15 @@ class SimulationLoop:
             state = {name: values[name] for name in state}
         return state, [tf.stack(out) for out in recorded]
 
-    def _loop(self, n, training, compile_steps, i, stop, state, constants, start, feeds, arrays):
-        steps = self._compiled.get((n, training, compile_steps))
-        if steps is None:
-            steps = lambda *args, n=n: self._steps(n, training, *args)  # noqa: E731
-            if compile_steps:
-                steps = tf.function(steps, jit_compile=True, autograph=False)
-            self._compiled[n, training, compile_steps] = steps
-
+    def _loop(self, n, training, i, stop, state, constants, start, feeds, arrays):
         def cond(i, state, arrays):
             return i + n <= stop
 
         def body(i, state, arrays):
             first_step = start + tf.cast(i, tf.int64) + 1
-            state, recorded = steps(state, constants, first_step, feeds[i : i + n])
+            state, recorded = self._steps(
+                n, training, state, constants, first_step, feeds[i : i + n]
+            )
             # one write per step (XLA has no TensorArray scatter)
             for k in range(n):
                 arrays = [ta.write(i + k, values[k]) for ta, values in zip(arrays, recorded)]
@@ -173,12 +167,10 @@ class SimulationLoop:
             cond, body, (i, state, arrays), parallel_iterations=self.parallel_iterations
         )
 
-    def _simulate(
-        self, state, start, feeds, training, n_steps=None, compile_steps=False, unroll=None
-    ):
+    def _simulate(self, state, start, feeds, training, n_steps=None, unroll=None):
         """Run ``n_steps`` (default ``len(feeds)``) steps from ``state``: the final state and,
         per probe block, the recorded values ``(len(feeds), size, minibatch)`` (rows past
-        ``n_steps`` are zeros). ``compile_steps``: compile each loop iteration with XLA."""
+        ``n_steps`` are zeros)."""
         variables = self.storage.variables
         constants = {name: variables[name].read_value() for name in self.storage.constant_names}
         size = feeds.shape[0] if feeds.shape[0] is not None else tf.shape(feeds)[0]
@@ -191,16 +183,7 @@ class SimulationLoop:
         unroll = self.unroll if unroll is None else unroll
         for steps_per_iteration in (unroll, 1) if unroll > 1 else (1,):
             i, state, arrays = self._loop(
-                steps_per_iteration,
-                training,
-                compile_steps,
-                i,
-                n_steps,
-                state,
-                constants,
-                start,
-                feeds,
-                arrays,
+                steps_per_iteration, training, i, n_steps, state, constants, start, feeds, arrays
             )
         return state, [ta.stack() for ta in arrays]
 
@@ -260,8 +243,5 @@ class SimulationLoop:
         evaluation and prediction run. Differentiable with respect to the feeds and to the
         trainable variables (through rate versions of spiking neurons when ``training``)."""
         state = {name: var.read_value() for name, var in self.storage.initial_state.items()}
-        # Keras compiles the training step itself (without XLA); each iteration can be
-        _, recorded = self._simulate(
-            state, tf.constant(0, tf.int64), feeds, training, compile_steps=self.jit_compile
-        )
+        _, recorded = self._simulate(state, tf.constant(0, tf.int64), feeds, training)
         return recorded
