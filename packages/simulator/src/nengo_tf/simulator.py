@@ -449,7 +449,7 @@ class Simulator:
                 raise error
             raise SimulationError(f"TensorFlow failed while simulating: {e.message}") from e
 
-    def group_timings(self, repeats: int = 50) -> str:
+    def group_timings(self, repeats: int = 200) -> str:
         """A report of the time each operator group takes per step (slowest first)."""
         self._check_open("profile")
         return format_group_timings(group_timings(self, repeats))
