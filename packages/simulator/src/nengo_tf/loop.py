@@ -11,7 +11,8 @@ from nengo_tf_builders import StepContext
 
 # With XLA the whole loop is one compiled program, which needs static output shapes: runs go in
 # chunks of at most this many steps (fewer when the probes are large), each padded to the full
-# chunk and compiled once. Per-call overhead (~0.1 ms) is then spread over the chunk's steps.
+# chunk and compiled once. The cost of a call (0.3-0.4 ms with its Python around it, measured
+# with sim.step()) is then spread over the chunk's steps.
 MAX_CHUNK_STEPS = 256
 CHUNK_PROBE_BYTES = 1 << 26  # probe buffer of one chunk
 

@@ -28,8 +28,9 @@ def configure_settings(**settings):
     run). None (the default) is auto: XLA, except that TensorFlow keeps every XLA compilation
     for the life of the process (about 6 MB per simulator), so once 200 simulators have been
     compiled in one process, new ones run without XLA (with a warning); True or False fixes
-    it. Models with Python callbacks (Nodes with inputs, NumPy-step operators) or ops XLA
-    cannot compile (PoissonSpiking neurons, some TensorNode code) run without it.
+    it. Models with Python callbacks (Nodes with inputs, NumPy-step operators) or ops XLA has
+    no kernel for (PoissonSpiking neurons) step in TensorFlow's graph executor, with the groups
+    between those compiled by XLA; TensorNode code XLA rejects runs without XLA (a warning).
     ``trainable``: True, False or None, the default for whether Ensembles (encoders), their
     Neurons (biases) and Connections (weights) are trained; then set it per object with
     ``net.config[obj].trainable = False`` (a Network's setting applies to everything inside it).

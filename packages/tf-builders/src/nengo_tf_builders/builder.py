@@ -45,7 +45,8 @@ class OpBuilder:
 
     calls_python = False  # True for builders that run Python code inside the graph
     # False where the step uses TensorFlow ops XLA cannot compile (Python callbacks included):
-    # the simulator then runs its loop without XLA
+    # the simulator's loop then runs in TensorFlow's graph executor, and only the groups
+    # between such builders are compiled with XLA
     xla_compatible = True
     # False where the step has no gradient (spikes without a rate version, NumPy callbacks):
     # the simulator warns before training through such a group
