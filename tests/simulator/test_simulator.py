@@ -269,6 +269,27 @@ def test_xla_setting_gives_the_same_results():
     assert np.mean(results[0][1] != results[1][1]) < 1e-3
 
 
+def test_large_probes_get_shorter_compiled_chunks(monkeypatch):
+    from nengo_tf import loop
+
+    with nengo.Network(seed=0) as net:
+        stim = nengo.Node(lambda t: [np.sin(10 * t)])
+        ens = nengo.Ensemble(50, 1)
+        nengo.Connection(stim, ens)
+        probe = nengo.Probe(ens.neurons)
+    with nengo.Simulator(net, progress_bar=False) as ref:
+        ref.run_steps(40)
+    # a probe buffer of 7 steps: 50 neurons x 2 minibatch elements x 4 bytes each
+    monkeypatch.setattr(loop, "CHUNK_PROBE_BYTES", 7 * 50 * 2 * 4)
+    with nengo_tf.Simulator(net, minibatch_size=2, progress_bar=False) as sim:
+        assert sim._loop.chunk == 7
+        sim.run_steps(30)  # four chunks and a remainder of 2
+        sim.run_steps(10)
+    assert sim.data[probe].shape == (2, 40, 50)
+    for element in sim.data[probe]:  # spikes are 1/dt: allow the rare one moved by rounding
+        assert np.mean(np.abs(element - ref.data[probe]) > 1) < 1e-3
+
+
 def test_xla_is_auto_until_the_process_has_compiled_many(monkeypatch):
     from nengo_tf import loop
 
