@@ -61,17 +61,30 @@ def test_each_minibatch_element_equals_a_batch_one_run():
     assert not np.allclose(batched[0], batched[1])
 
 
-@pytest.mark.parametrize("unroll", [1, 3, 8])
-def test_run_steps_is_exact_whatever_the_unroll(unroll):
+@pytest.mark.parametrize("unroll", [None, 1, 3, 8])
+@pytest.mark.parametrize("callback", [False, True])
+def test_run_steps_is_exact_whatever_the_unroll(unroll, callback):
     net = make_net()
+    with net:
+        nengo_tf.configure_settings(xla=True)  # not auto: the process may have compiled many
+    if callback:  # a Python node in the middle: the loop runs XLA segments around it
+        with net:
+            doubled = nengo.Node(lambda t, x: 2 * x, size_in=1)
+            nengo.Connection(net.out, doubled, synapse=None)
+            after = nengo.Ensemble(40, 1)
+            nengo.Connection(doubled, after)
+            probe = nengo.Probe(after, synapse=0.01)
     with nengo.Simulator(net, progress_bar=False) as ref:
         ref.run_steps(17)
     with nengo_tf.Simulator(net, unroll_simulation=unroll, progress_bar=False) as sim:
+        assert sim._loop.segmented == callback
         for n in (7, 1, 9):  # 7 + 1 + 9 = 17, none a multiple of every unroll
             sim.run_steps(n)
         assert sim.n_steps == 17
         assert sim.data[net.p_out].shape == (17, 1)
         np.testing.assert_allclose(sim.data[net.p_out], ref.data[net.p_out], atol=1e-4)
+        if callback:
+            np.testing.assert_allclose(sim.data[probe], ref.data[probe], atol=1e-4)
 
 
 def test_same_seed_same_data_and_reset_repeats():
@@ -313,15 +326,18 @@ def test_xla_is_auto_until_the_process_has_compiled_many(monkeypatch):
 
 def test_models_xla_cannot_compile_run_without_it():
     with nengo.Network(seed=0) as net:
+        nengo_tf.configure_settings(xla=True)  # not auto: the process may have compiled many
         ens = nengo.Ensemble(20, 1, neuron_type=nengo.PoissonSpiking(nengo.LIFRate()))
         nengo.Probe(ens)
     with nengo_tf.Simulator(net, progress_bar=False) as sim:
-        assert not sim._loop.jit_compile  # no XLA kernel for Poisson sampling
+        # no XLA kernel for Poisson sampling: that group steps outside XLA
+        assert not sim._loop.jit_compile and sim._loop.segmented
         sim.run_steps(5)
 
     import tensorflow as tf
 
     with nengo.Network(seed=0) as net:
+        nengo_tf.configure_settings(xla=True)
         stim = nengo.Node([0.5])
         # a TensorNode whose TensorFlow code XLA rejects only when compiling
         node = nengo_tf.TensorNode(
