@@ -116,6 +116,16 @@ def spiking_convnet(dimensions, neurons_per_d, neuron_type):
     return net
 
 
+def python_node(dimensions, neurons_per_d, neuron_type):
+    """The integrator, with its output read by a Python function each step (a Node with an
+    input): the case XLA cannot compile whole."""
+    net = integrator(dimensions, neurons_per_d, neuron_type)
+    with net:
+        net.sink = nengo.Node(lambda t, x: x, size_in=dimensions)
+        nengo.Connection(net.p.target, net.sink, synapse=None)
+    return net
+
+
 MODELS = {
     "integrator": integrator,
     "cconv": cconv,
@@ -123,6 +133,7 @@ MODELS = {
     "pes": pes,
     "random_network": random_network,
     "spiking_convnet": spiking_convnet,
+    "python_node": python_node,
 }
 
 
@@ -230,7 +241,7 @@ def main(argv=None):
     print(
         f"{args.dimensions} dimensions, {args.neurons_per_d} neurons per dimension, "
         f"{args.neuron_type}, {args.steps} steps, median of {args.reps}, "
-        f"XLA {'off' if args.xla is False else 'auto'}, unroll {args.unroll or 1}"
+        f"XLA {'off' if args.xla is False else 'auto'}, unroll {args.unroll or 'auto'}"
     )
     print(HEADER)
     rows = run_benchmarks(
