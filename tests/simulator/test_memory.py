@@ -54,8 +54,7 @@ def test_hundred_simulators_leave_memory_flat(xla):
     end = build_run_close(40)
     # measured without XLA: +0.1 MiB per 25 simulators once warm; a leak of the TF function
     # or its variables costs megabytes per simulator. TensorFlow keeps every XLA compilation
-    # for the life of the process (its compilation cache has no eviction): measured 3-4 MiB
-    # per simulator (up to 6.4 MiB in the full test run), the known cost of xla=True, which
-    # must not grow.
+    # for the life of the process (its compilation cache has no eviction): measured 4-6.4 MiB
+    # per simulator, the known cost of xla=True, which must not grow.
     per_simulator = (end - middle) / 40
     assert per_simulator < (10 if xla else 0.5), (middle, end)

@@ -6,6 +6,7 @@ import pickle
 import numpy as np
 import pytest
 import nengo
+import tensorflow as tf
 from nengo.exceptions import ReadonlyError, SimulatorClosed, ValidationError
 
 import nengo_tf
@@ -333,8 +334,6 @@ def test_models_xla_cannot_compile_run_without_it():
         # no XLA kernel for Poisson sampling: that group steps outside XLA
         assert not sim._loop.jit_compile and sim._loop.segmented
         sim.run_steps(5)
-
-    import tensorflow as tf
 
     with nengo.Network(seed=0) as net:
         nengo_tf.configure_settings(xla=True)
