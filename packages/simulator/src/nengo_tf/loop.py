@@ -126,7 +126,6 @@ class SimulationLoop:
 
     def _compile(self, jit_compile: bool):
         self.jit_compile = jit_compile
-        self.segmented = self.segmented and not jit_compile
         self.chunk = self._chunk_steps() if jit_compile else None
         self._compiled_once = False
         n_feed_rows, float_dtype = self._feed_spec
